@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar + msgspec): routes per context, auth, errors."""

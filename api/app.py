@@ -1,0 +1,44 @@
+"""The Litestar application: all wiring in one place, the entry point stays small."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+
+from api.accounts import AuthController
+from api.health import health, ready
+from api.members import MembersController
+from api.policy import policy_guard
+from api.problems import HANDLERS
+from qihui.bootstrap import Platform
+
+MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
+
+
+def create_app(platform: Platform) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        platform.writer.start()
+        if platform.settings.run_workers:
+            platform.start_workers()
+        yield
+
+    return Litestar(
+        route_handlers=[MembersController, AuthController, health, ready],
+        guards=[policy_guard],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        request_max_body_size=MAX_BODY,
+        openapi_config=OpenAPIConfig(
+            title="企会 qihui API", version="1.0.0", path="/schema",
+            description="会员、活动与企会协作创新联盟平台 (membership, sessions and alliances)",
+            render_plugins=[RedocRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        state=State({"platform": platform}),
+        debug=False,
+    )

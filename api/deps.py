@@ -1,0 +1,36 @@
+"""Small helpers every controller uses."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+
+from qihui.bootstrap import Platform
+
+WAIT_SECONDS = 2.0
+
+
+def platform_of(request: Request[Any, Any, Any]) -> Platform:
+    return request.app.state.platform
+
+
+def wait_for_view(platform: Platform, view: str, min_position: int | None) -> None:
+    """Read-your-writes: block until `view` has applied `min_position`."""
+    if not min_position:
+        return
+    deadline = time.monotonic() + WAIT_SECONDS
+    if platform.settings.run_workers:
+        if platform.runner.wait_for(view, min_position, WAIT_SECONDS):
+            return
+    else:
+        while time.monotonic() < deadline:
+            if platform.views.positions([view])[view] >= min_position:
+                return
+            time.sleep(0.01)
+    raise HTTPException(
+        status_code=503, headers={"Retry-After": "1"},
+        detail=f"读模型尚未追上位置 {min_position} (read model not caught up yet)",
+    )

@@ -1,0 +1,1 @@
+"""The domain: aggregates, value objects and rules. No infrastructure here."""

@@ -1,0 +1,47 @@
+"""The one eventsourcing Application holding every aggregate of the platform:
+one event store, one notification log, one total order (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain.organisations import Organisation
+from domain.values import Actor
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, Any]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, Any]) -> Actor:
+        return Actor(**data)
+
+
+class Qihui(Application):
+    # The name gives every setting its QIHUI_ prefix (QIHUI_PERSISTENCE_MODULE, …).
+    name = "qihui"
+    # Members accumulate years of history: cold loads start from a snapshot.
+    snapshotting_intervals = {Organisation: 50}  # noqa: RUF012 (library's class attribute)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(ActorAsDict())

@@ -1,0 +1,9 @@
+"""Read models: one module per view, the runner, and the storage backends."""
+
+from projections.roster import RosterView
+from projections.view import View
+
+
+def all_views() -> list[View]:
+    """Every view the platform keeps, in the order the runner applies them."""
+    return [RosterView()]

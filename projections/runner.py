@@ -1,0 +1,108 @@
+"""Follows the notification log and keeps every view up to date.
+
+Events are read and decoded once per batch and handed to each view; each
+view writes its rows and its new position in one transaction, so a crash at
+any instant neither loses nor double-applies an event (exactly once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+
+from projections.store import TrackingConflict, ViewDatabase
+from projections.view import View
+
+log = logging.getLogger(__name__)
+
+
+class ProjectionRunner:
+    def __init__(self, app: Application, db: ViewDatabase, views: Sequence[View],
+                 *, batch_size: int = 2000):
+        self.app = app
+        self.db = db
+        self.views = list(views)
+        self.batch_size = batch_size
+        self.wakeup = threading.Event()
+        self._caught_up = threading.Condition()
+
+    def ensure_schema(self) -> None:
+        with self.db.transaction() as tx:
+            for view in self.views:
+                view.create(tx)
+        self.db.ensure_tracking(v.name for v in self.views)
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def read_batch(self, after: int) -> list[tuple[int, Any]]:
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=self.batch_size, inclusive_of_start=False
+        )
+        to_event = self.app.mapper.to_domain_event
+        return [(n.id, to_event(n)) for n in notifications]
+
+    def run_once(self) -> int:
+        """Apply one batch to every view that is behind; return events read."""
+        names = [v.name for v in self.views]
+        positions = self.db.positions(names)
+        batch = self.read_batch(min(positions.values()))
+        if not batch:
+            return 0
+        last = batch[-1][0]
+        for view in self.views:
+            old = positions[view.name]
+            if old >= last:
+                continue
+            try:
+                with self.db.transaction() as tx:
+                    view.apply(tx, [(p, e) for p, e in batch if p > old])
+                    self.db.advance(tx, view.name, old, last)
+            except TrackingConflict:
+                log.info("view %s was advanced elsewhere; re-reading", view.name)
+        with self._caught_up:
+            self._caught_up.notify_all()
+        return len(batch)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while n := self.run_once():
+            total += n
+            if progress:
+                progress(n)
+        return total
+
+    def rebuild(self, names: Sequence[str] | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Empty the named views (all by default) and replay the log into them.
+        Safe beside a running projector: the tracking compare-and-set lets only
+        one of them apply each batch."""
+        chosen = [v for v in self.views if names is None or v.name in names]
+        with self.db.transaction() as tx:
+            for view in chosen:
+                view.clear(tx)
+                self.db.reset(tx, view.name)
+        runner = ProjectionRunner(self.app, self.db, chosen, batch_size=self.batch_size)
+        return runner.catch_up(progress)
+
+    def run_forever(self, stop: threading.Event, interval: float = 0.05) -> None:
+        while not stop.is_set():
+            try:
+                busy = self.catch_up()
+            except Exception:  # keep following the log; the database may come back
+                log.exception("projection batch failed")
+                busy = 0
+            if not busy:
+                self.wakeup.wait(interval)
+                self.wakeup.clear()
+
+    def wait_for(self, name: str, position: int, timeout: float) -> bool:
+        """Block until `name` has applied `position` (in-process runners)."""
+        with self._caught_up:
+            return self._caught_up.wait_for(
+                lambda: self.db.positions([name])[name] >= position, timeout
+            )

@@ -1,0 +1,239 @@
+"""Read-model storage: one small interface, one implementation per backend.
+
+Views live in the same database as the events. SQL is written once with `?`
+placeholders and portable types (TEXT, BIGINT, INTEGER); the PostgreSQL
+implementation translates the placeholders. Each view's position in the
+notification log lives in `qihui_tracking` and is advanced in the same
+transaction as the view's rows, with a compare-and-set so that two runners
+(or a rebuild racing a projector) can never apply the same events twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS qihui_tracking ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (the API answers 503)."""
+
+
+class TrackingConflict(Exception):
+    """Another runner moved this view's position first; nothing was written."""
+
+
+class Tx(ABC):
+    """One transaction's cursor, with rows as dicts."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.fetchone(sql, params)
+        return next(iter(row.values())) if row else None
+
+
+class ViewDatabase(ABC):
+    dialect: str
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """Context manager: a write transaction (committed on success)."""
+
+    @abstractmethod
+    def read(self) -> Any:
+        """Context manager: a read-only view of the latest committed state."""
+
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        pass
+
+    # -- tracking ----------------------------------------------------------------
+    def ensure_tracking(self, names: Iterable[str]) -> None:
+        with self.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            for name in names:
+                tx.execute(
+                    "INSERT INTO qihui_tracking (name, position) VALUES (?, 0) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (name,),
+                )
+
+    def positions(self, names: Sequence[str] | None = None) -> dict[str, int]:
+        with self.read() as tx:
+            rows = tx.fetchall("SELECT name, position FROM qihui_tracking")
+        found = {r["name"]: int(r["position"]) for r in rows}
+        if names is None:
+            return found
+        return {n: found.get(n, 0) for n in names}
+
+    @staticmethod
+    def advance(tx: Tx, name: str, old: int, new: int) -> None:
+        """Move a view from `old` to `new` inside the caller's transaction."""
+        changed = tx.execute(
+            "UPDATE qihui_tracking SET position = ? WHERE name = ? AND position = ?",
+            (new, name, old),
+        )
+        if changed != 1:
+            raise TrackingConflict(name)
+
+    @staticmethod
+    def reset(tx: Tx, name: str) -> None:
+        tx.execute("UPDATE qihui_tracking SET position = 0 WHERE name = ?", (name,))
+
+
+# -- SQLite ----------------------------------------------------------------------
+class _SQLiteTx(Tx):
+    def __init__(self, cur: sqlite3.Cursor):
+        self.cur = cur
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.cur.execute(sql, tuple(params))
+        return self.cur.rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.cur.executemany(sql, rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.cur.execute(sql, tuple(params))
+        names = [d[0] for d in self.cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in self.cur.fetchall()]
+
+
+class SQLiteViews(ViewDatabase):
+    """One connection per thread; WAL lets readers run beside the writer."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, uri=self.path.startswith("file:"),
+                                       isolation_level=None, check_same_thread=False, timeout=10)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(str(exc)) from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._conn()
+        cur = conn.cursor()
+        # IMMEDIATE: take the write lock up front instead of failing on upgrade.
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteTx(cur)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+        finally:
+            cur.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        conn = self._conn()
+        cur = conn.cursor()
+        cur.execute("BEGIN")  # one consistent snapshot for the whole read
+        try:
+            yield _SQLiteTx(cur)
+        finally:
+            conn.execute("ROLLBACK")
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+
+# -- PostgreSQL ------------------------------------------------------------------
+class _PostgresTx(Tx):
+    def __init__(self, cur: Any):
+        self.cur = cur
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.cur.execute(self._sql(sql), tuple(params))
+        return self.cur.rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.cur.executemany(self._sql(sql), list(rows))
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.cur.execute(self._sql(sql), tuple(params))
+        return list(self.cur.fetchall())
+
+
+class PostgresViews(ViewDatabase):
+    dialect = "postgres"
+
+    def __init__(self, conninfo: str, *, pool_size: int = 4, connect_timeout: float = 5):
+        import psycopg
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        self._psycopg = psycopg
+        self._pool_timeout = PoolTimeout
+        self.pool = ConnectionPool(
+            conninfo, min_size=1, max_size=pool_size, open=False, timeout=connect_timeout,
+            kwargs={"row_factory": dict_row, "autocommit": False}, name="qihui-views",
+        )
+        self.pool.open(wait=False)
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Tx]:
+        try:
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield _PostgresTx(cur)
+        except (self._psycopg.OperationalError, self._pool_timeout) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def transaction(self) -> Any:
+        return self._cursor()
+
+    def read(self) -> Any:
+        return self._cursor()
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,175 @@
+"""The `qihui` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+
+import click
+
+from qihui.bootstrap import Platform, bootstrap
+
+
+def _platform() -> Platform:
+    return bootstrap()
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+def main(verbose: bool) -> None:
+    """企会 qihui: membership, sessions and alliances for innovation associations."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Start the platform (embedded default: SQLite under ./var, no services)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    platform = _platform()
+    mode = "PostgreSQL" if platform.settings.is_postgres else f"SQLite {platform.settings.sqlite_path}"
+    click.echo(f"qihui: store {mode}; projections "
+               f"{'in-process' if platform.settings.run_workers else 'by `qihui worker projector`'}")
+    click.echo(f"qihui: API at http://{host}:{port}/api/v1 — OpenAPI UI at http://{host}:{port}/schema"
+               f" (Swagger: /schema/swagger)")
+    try:
+        uvicorn.run(create_app(platform), host=host, port=port, log_level="warning")
+    finally:
+        platform.close()
+
+
+# -- users ---------------------------------------------------------------------------
+@main.group()
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("create-staff")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff(username: str, password_stdin: bool) -> None:
+    """Create a staff (secretariat) account."""
+    from domain.errors import DomainError
+    from domain.values import Actor
+    from service.accounts import create_account
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    platform = _platform()
+    try:
+        command = create_account(username, password, "staff", None,
+                                 Actor(id="cli", role="system"), reason="qihui users create-staff")
+        account_id, position = platform.writer.execute(command)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        platform.close()
+    click.echo(f"created staff account {username} ({account_id.hex}) at position {position}")
+
+
+# -- projections ---------------------------------------------------------------------
+@main.group()
+def projections() -> None:
+    """Read models."""
+
+
+@projections.command("status")
+@click.option("--json", "as_json", is_flag=True)
+def projections_status(as_json: bool) -> None:
+    """Position, head and lag per view."""
+    platform = _platform()
+    try:
+        head = platform.runner.head()
+        rows = {name: {"position": pos, "head": head, "lag": max(head - pos, 0)}
+                for name, pos in platform.views.positions(
+                    [v.name for v in platform.runner.views]).items()}
+    finally:
+        platform.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'view':<20}{'position':>12}{'head':>12}{'lag':>10}")
+    for name, row in rows.items():
+        click.echo(f"{name:<20}{row['position']:>12}{row['head']:>12}{row['lag']:>10}")
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def projections_rebuild(name: str | None, yes: bool) -> None:
+    """Empty a view (every view without NAME) and replay the whole log into it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    platform = _platform()
+    try:
+        known = [v.name for v in platform.runner.views]
+        if name is not None and name not in known:
+            raise click.BadParameter(f"unknown view {name!r}; views: {', '.join(known)}")
+        if not yes:
+            click.confirm(f"Rebuild {name or 'every view'} from the event log?", abort=True)
+        head = platform.runner.head()
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn()) as bar:
+            task = bar.add_task(f"rebuilding {name or 'all views'}", total=head)
+            total = platform.runner.rebuild([name] if name else None,
+                                            progress=lambda n: bar.advance(task, n))
+            bar.update(task, completed=head)
+    finally:
+        platform.close()
+    click.echo(f"replayed {total} events")
+
+
+# -- workers -------------------------------------------------------------------------
+@main.group()
+def worker() -> None:
+    """Long-running processes for distributed mode."""
+
+
+def _until_signalled() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@worker.command("projector")
+@click.option("--interval", default=0.05, show_default=True, help="Seconds between polls.")
+def worker_projector(interval: float) -> None:
+    """Follow the event log and keep every view up to date."""
+    platform = _platform()
+    stop = _until_signalled()
+    click.echo("projector: following the event log")
+    try:
+        platform.runner.run_forever(stop, interval)
+    finally:
+        platform.close()
+
+
+@worker.command("relay")
+def worker_relay() -> None:
+    """Publish every stored event to the NATS JetStream stream QIHUI_EVENTS."""
+    from workers.relay import run_relay
+
+    platform = _platform()
+    if not platform.settings.nats_url:
+        platform.close()
+        raise click.ClickException("QIHUI_NATS_URL is not set")
+    stop = _until_signalled()
+    try:
+        run_relay(platform, stop)
+    finally:
+        platform.close()
+
+
+if __name__ == "__main__":
+    main()

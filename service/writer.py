@@ -1,0 +1,307 @@
+"""The write path: one writer thread per process, group commit.
+
+HTTP handlers hand a command (a function of a UnitOfWork) to the writer and
+wait for its outcome. The writer keeps the aggregates it has loaded in memory,
+applies every waiting command in arrival order and saves all changed
+aggregates in one transaction. A command is acknowledged only after that
+transaction commits, so nothing is reported done that is not stored.
+
+Why: saving one request at a time collapses under a rush (STACK-NOTES: 18/s on
+one hot session versus thousands per second with group commit). The event
+store's optimistic concurrency stays the safety net: when another process
+wrote first, the batch is replayed one command at a time against fresh state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from domain.errors import ConcurrentUpdate, NotFound
+
+log = logging.getLogger(__name__)
+
+A = TypeVar("A", bound=Aggregate)
+Command = Callable[["UnitOfWork"], Any]
+
+RETRIES = 5
+
+
+class StoreUnavailable(Exception):
+    """The event store could not be reached; the API answers 503."""
+
+
+@dataclass
+class Outcome:
+    value: Any = None
+    position: int = 0
+    error: BaseException | None = None
+
+    def unwrap(self) -> tuple[Any, int]:
+        if self.error is not None:
+            raise self.error
+        return self.value, self.position
+
+
+@dataclass
+class _Job:
+    command: Command
+    done: Callable[[Outcome], None]
+    outcome: Outcome = field(default_factory=Outcome)
+    events: list[tuple[UUID, int]] = field(default_factory=list)
+
+
+class AggregateCache:
+    """The writer's in-memory aggregates (least recently used are dropped)."""
+
+    def __init__(self, app: Application, maxsize: int):
+        self.app = app
+        self.maxsize = maxsize
+        self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        agg = self._items.get(aggregate_id)
+        if agg is not None:
+            self._items.move_to_end(aggregate_id)
+            return agg
+        try:
+            agg = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        self.put(agg)
+        return agg
+
+    def put(self, agg: Aggregate) -> None:
+        self._items[agg.id] = agg
+        self._items.move_to_end(agg.id)
+        while len(self._items) > self.maxsize:
+            oldest_id, oldest = next(iter(self._items.items()))
+            if oldest.pending_events:  # never drop unsaved work
+                break
+            del self._items[oldest_id]
+
+    def evict(self, aggregate_id: UUID) -> None:
+        self._items.pop(aggregate_id, None)
+
+    def changed(self) -> list[Aggregate]:
+        return [a for a in self._items.values() if a.pending_events]
+
+
+class UnitOfWork:
+    """What a command sees: aggregates by id, and a place to add new ones.
+
+    It remembers, for each aggregate it hands out, how many unsaved events the
+    aggregate had before this command, so a failing command can be undone
+    without losing the batch's earlier commands.
+    """
+
+    def __init__(self, cache: AggregateCache):
+        self._cache = cache
+        self._marks: dict[UUID, int] = {}
+        self._new: dict[UUID, Aggregate] = {}
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        agg = self._new.get(aggregate_id)
+        if agg is None:
+            agg = self._cache.get(aggregate_id)
+            if agg is None:
+                return None
+            self._marks.setdefault(agg.id, len(agg.pending_events))
+        return agg if isinstance(agg, cls) else None
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        agg = self.find(cls, aggregate_id)
+        if agg is None:
+            raise NotFound(f"{getattr(cls, 'LABEL', cls.__name__)} {aggregate_id} 不存在 (not found)")
+        return agg
+
+    def add(self, agg: Aggregate) -> None:
+        self._new[agg.id] = agg
+
+    # -- used by the writer --------------------------------------------------
+    def new_events(self) -> list[tuple[UUID, int]]:
+        keys = []
+        for agg_id, mark in self._marks.items():
+            agg = self._cache._items.get(agg_id)
+            if agg is not None:
+                keys += [(e.originator_id, e.originator_version) for e in agg.pending_events[mark:]]
+        for agg in self._new.values():
+            keys += [(e.originator_id, e.originator_version) for e in agg.pending_events]
+        return keys
+
+    def commit_new(self) -> None:
+        for agg in self._new.values():
+            self._cache.put(agg)
+
+    def undo(self) -> None:
+        """Drop this command's events from the aggregates it touched."""
+        for agg_id, mark in self._marks.items():
+            agg = self._cache._items.get(agg_id)
+            if agg is None or len(agg.pending_events) == mark:
+                continue
+            self._cache.evict(agg_id)
+            kept = list(agg.pending_events[:mark])
+            if not kept:
+                continue
+            # Rebuild from the stored state plus the batch's earlier events.
+            try:
+                rebuilt: Any = self._cache.app.repository.get(agg_id)
+            except AggregateNotFoundError:
+                rebuilt = None
+            for e in kept:
+                rebuilt = e.mutate(rebuilt)
+            rebuilt._pending_events = kept  # noqa: SLF001 (restoring unsaved events)
+            self._cache.put(rebuilt)
+
+
+class CommandWriter:
+    """Runs commands in one thread with group commit (see module docstring)."""
+
+    def __init__(self, app: Application, *, max_batch: int = 256, cache_size: int = 20_000,
+                 on_commit: Callable[[int], None] | None = None):
+        self.app = app
+        self.max_batch = max_batch
+        self.cache = AggregateCache(app, cache_size)
+        self.on_commit = on_commit
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="qihui-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    # -- submitting --------------------------------------------------------------
+    def submit(self, command: Command, done: Callable[[Outcome], None]) -> None:
+        self.start()
+        self._queue.put(_Job(command, done))
+
+    def execute(self, command: Command, timeout: float = 30) -> tuple[Any, int]:
+        """Run a command and wait (for threads: CLI, scheduler, tests)."""
+        box: list[Outcome] = []
+        ready = threading.Event()
+
+        def done(outcome: Outcome) -> None:
+            box.append(outcome)
+            ready.set()
+
+        self.submit(command, done)
+        if not ready.wait(timeout):
+            raise StoreUnavailable("the writer did not answer in time")
+        return box[0].unwrap()
+
+    async def run(self, command: Command) -> tuple[Any, int]:
+        """Run a command from async code (HTTP handlers) without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Outcome] = loop.create_future()
+
+        def done(outcome: Outcome) -> None:
+            loop.call_soon_threadsafe(_resolve, fut, outcome)
+
+        self.submit(command, done)
+        return (await fut).unwrap()
+
+    # -- the writer thread -------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        try:
+            for job in batch:
+                self._apply(job)
+            self._save([j for j in batch if j.outcome.error is None])
+        except IntegrityError:
+            # Someone else wrote one of these aggregates (another process, or a
+            # uniqueness claim): replay each command alone against fresh state.
+            for agg in self.cache.changed():
+                self.cache.evict(agg.id)
+            for job in batch:
+                if job.outcome.error is None:
+                    self._run_alone(job)
+        except PersistenceError as exc:
+            self._fail_batch(batch, exc)
+        except Exception as exc:  # a bug must not kill the writer thread
+            log.exception("writer batch failed")
+            self._fail_batch(batch, exc)
+        for job in batch:
+            job.done(job.outcome)
+
+    def _apply(self, job: _Job) -> None:
+        uow = UnitOfWork(self.cache)
+        job.outcome = Outcome()
+        try:
+            job.outcome.value = job.command(uow)
+        except Exception as exc:
+            uow.undo()
+            job.outcome.error = exc
+            return
+        uow.commit_new()
+        job.events = uow.new_events()
+
+    def _save(self, jobs: list[_Job]) -> None:
+        changed = self.cache.changed()
+        if not changed:
+            return
+        recordings = self.app.save(*changed)
+        ids = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+               for r in recordings}
+        for job in jobs:
+            job.outcome.position = max((ids[k] for k in job.events), default=0)
+        if self.on_commit is not None and recordings:
+            self.on_commit(recordings[-1].notification.id)
+
+    def _run_alone(self, job: _Job) -> None:
+        for _ in range(RETRIES):
+            try:
+                self._apply(job)
+                if job.outcome.error is None:
+                    self._save([job])
+                return
+            except IntegrityError:
+                for agg in self.cache.changed():
+                    self.cache.evict(agg.id)
+        job.outcome = Outcome(error=ConcurrentUpdate("数据正被同时修改，请重试 (concurrent update, retry)"))
+
+    def _fail_batch(self, batch: list[_Job], exc: BaseException) -> None:
+        for agg in self.cache.changed():
+            self.cache.evict(agg.id)
+        for job in batch:
+            if job.outcome.error is None:
+                job.outcome = Outcome(error=StoreUnavailable(str(exc)))
+
+
+def _resolve(fut: asyncio.Future[Outcome], outcome: Outcome) -> None:
+    if not fut.done():
+        fut.set_result(outcome)

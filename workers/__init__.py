@@ -1,0 +1,1 @@
+"""Long-running processes: relay to NATS, projector, scheduler."""
