@@ -53,7 +53,7 @@ class Organisation(Entity):
             credit_code=normalise_credit_code(credit_code),
             sector=sector.strip(),
             address=address,
-            contacts=[{"id": uuid4().hex, **c} for c in contacts],
+            contacts=[{"id": str(uuid4()), **c} for c in contacts],
             annual_stats=stats,
             effective_on=effective_on,
             actor=actor,

@@ -18,7 +18,13 @@ from projections.store import Tx
 
 Handler = Callable[[dict[str, Any], Any, int], None]
 
-_encode = msgspec.json.Encoder().encode
+_encoder = msgspec.json.Encoder()
+
+
+def _encode(doc: dict[str, Any]) -> str:
+    return _encoder.encode(doc).decode()
+
+
 _decode = msgspec.json.Decoder().decode
 
 

@@ -74,7 +74,7 @@ def create_staff(username: str, password_stdin: bool) -> None:
         raise click.ClickException(exc.message) from exc
     finally:
         platform.close()
-    click.echo(f"created staff account {username} ({account_id.hex}) at position {position}")
+    click.echo(f"created staff account {username} ({account_id}) at position {position}")
 
 
 # -- projections ---------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Fixtures: real servers once per run, a fresh store per test, on both backends."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qihui.bootstrap import Platform, bootstrap
+from qihui.settings import Settings
+from tests.servers import NatsServer, PostgresServer
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats() -> Iterator[NatsServer]:
+    server = NatsServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment for a brand-new, empty store on the chosen backend."""
+    env = {"QIHUI_DATA_DIR": str(tmp_path / "var"), "QIHUI_SECRET_KEY": "test-secret-key"}
+    if backend == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = f"qihui_test_{next(_db_numbers)}"
+        server.create_database(name)
+        env.update(server.env(name))
+    return env
+
+
+@pytest.fixture
+def make_platform(store_env: dict[str, str]) -> Iterator[Any]:
+    """Build platforms on the test's store (several = several processes' worth)."""
+    made: list[Platform] = []
+
+    def make(**extra: str) -> Platform:
+        platform = bootstrap(Settings.from_env({**store_env, **extra}))
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        platform.close()
+
+
+@pytest.fixture
+def platform(make_platform: Any) -> Platform:
+    return make_platform()
