@@ -60,6 +60,8 @@ def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     policy: Policy | None = handler.opt.get("policy")
     if policy is None and connection.scope["path"].startswith(OPENAPI_PREFIX):
         return  # the schema and its browsable UIs are public documentation
+    if policy is None and connection.scope.get("method") == "OPTIONS":
+        return  # Litestar's automatic OPTIONS answer only lists the allowed methods
     claims = claims_of(connection)
     connection.scope.setdefault("state", {})["claims"] = claims
     if policy is None:
