@@ -134,6 +134,6 @@ class NatsServer:
             self.proc.wait(10)
             self.proc = None
 
-    def restart(self) -> None:
-        self.stop()
+    def start_same_port(self) -> None:
+        """Start again after stop(): same port, same JetStream store."""
         self.start()
