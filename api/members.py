@@ -94,7 +94,7 @@ class MembersController(Controller):
         return Accepted(id=org_id, position=position, status="applied")
 
     @post("/{id:uuid}/admit", opt=allow("staff"), operation_id="admitMember", status_code=200)
-    async def admit(self, request: Request, id: UUID, data: Admission) -> Accepted:  # noqa: A002
+    async def admit(self, request: Request, id: UUID, data: Admission) -> Accepted:
         """入会审批通过: admit an applicant with a tier."""
         p = platform_of(request)
         _, position = await p.writer.run(membership.admit(
@@ -103,7 +103,7 @@ class MembersController(Controller):
         return Accepted(id=id, position=position, status="admitted")
 
     @post("/{id:uuid}/reject", opt=allow("staff"), operation_id="rejectApplication", status_code=200)
-    async def reject(self, request: Request, id: UUID, data: Decision) -> Accepted:  # noqa: A002
+    async def reject(self, request: Request, id: UUID, data: Decision) -> Accepted:
         """不予入会: reject an application, with the reason."""
         p = platform_of(request)
         _, position = await p.writer.run(membership.reject(
@@ -112,7 +112,7 @@ class MembersController(Controller):
         return Accepted(id=id, position=position, status="rejected")
 
     @get("/", opt=allow("staff", "auditor"), operation_id="listMembers", sync_to_thread=True)
-    def list(  # noqa: A003
+    def list(
         self,
         request: Request,
         status: Status | None = None,
@@ -137,7 +137,7 @@ class MembersController(Controller):
 
     @get("/{id:uuid}", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="getMember", sync_to_thread=True)
-    def show(self, request: Request, id: UUID,  # noqa: A002
+    def show(self, request: Request, id: UUID,
              min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
         """单位详情: profile, status and its history."""
         p = platform_of(request)

@@ -39,7 +39,7 @@ class View(ABC):
 
     def clear(self, tx: Tx) -> None:
         for table in self.tables:
-            tx.execute(f"DELETE FROM {table}")  # noqa: S608 (class constant)
+            tx.execute(f"DELETE FROM {table}")
 
     @abstractmethod
     def apply(self, tx: Tx, events: Sequence[tuple[int, Any]]) -> None:
@@ -97,7 +97,7 @@ class DocumentView(View):
             chunk = ordered[i:i + 500]
             marks = ", ".join("?" for _ in chunk)
             for row in tx.fetchall(
-                f"SELECT id, doc FROM {self.table} WHERE id IN ({marks})", chunk  # noqa: S608
+                f"SELECT id, doc FROM {self.table} WHERE id IN ({marks})", chunk
             ):
                 docs[row["id"]] = _decode(row["doc"])
         return docs

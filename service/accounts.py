@@ -17,7 +17,7 @@ from service.writer import Command, UnitOfWork
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidValue(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 位 (at least {MIN_PASSWORD_LENGTH} characters)",
+            f"密码至少 {MIN_PASSWORD_LENGTH} 位 (password needs at least {MIN_PASSWORD_LENGTH} characters)",
             field="password",
         )
 

@@ -161,7 +161,7 @@ class UnitOfWork:
                 rebuilt = None
             for e in kept:
                 rebuilt = e.mutate(rebuilt)
-            rebuilt._pending_events = kept  # noqa: SLF001 (restoring unsaved events)
+            rebuilt._pending_events = kept
             self._cache.put(rebuilt)
 
 
@@ -252,7 +252,7 @@ class CommandWriter:
                     self._run_alone(job)
         except PersistenceError as exc:
             self._fail_batch(batch, exc)
-        except Exception as exc:  # a bug must not kill the writer thread
+        except Exception as exc:
             log.exception("writer batch failed")
             self._fail_batch(batch, exc)
         for job in batch:
@@ -263,7 +263,7 @@ class CommandWriter:
         job.outcome = Outcome()
         try:
             job.outcome.value = job.command(uow)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (the outcome carries it to the caller)
             uow.undo()
             job.outcome.error = exc
             return

@@ -8,6 +8,7 @@ unprivileged user the wheel creates for that purpose.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -50,7 +51,7 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         cmd = [str(self.bin / args[0]), *args[1:]]
         kwargs = {"user": self.user} if self.user else {}
-        subprocess.run(cmd, check=True, capture_output=True, **kwargs)  # noqa: S603
+        subprocess.run(cmd, check=True, capture_output=True, **kwargs)
 
     def start(self) -> PostgresServer:
         if os.geteuid() == 0:
@@ -82,10 +83,8 @@ class PostgresServer:
         return self
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def conninfo(self, dbname: str = "postgres") -> str:
@@ -121,7 +120,7 @@ class NatsServer:
 
     def start(self) -> NatsServer:
         binary = shutil.which("nats-server") or str(Path(os.sys.executable).parent / "nats-server")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

@@ -6,7 +6,7 @@ import pytest
 
 from api.app import create_app
 from tests.factories import application, credit_code, with_wrong_check_digit
-from tests.http import create_staff, http, live_server, login, in_process_client
+from tests.http import create_staff, http, in_process_client, live_server, login
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The relay against a real NATS JetStream server, on both backends."""
 
 import asyncio
+import contextlib
 import threading
 from datetime import date
 
@@ -36,10 +37,8 @@ async def stream_messages(url, stream):
 async def reset_stream(url):
     nc = await nats.connect(url)
     js = nc.jetstream()
-    try:
+    with contextlib.suppress(nats.js.errors.NotFoundError):
         await js.delete_stream(STREAM)
-    except nats.js.errors.NotFoundError:
-        pass
     await nc.close()
 
 

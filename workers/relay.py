@@ -11,6 +11,7 @@ Commands never wait for any of this.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -92,16 +93,14 @@ class Relay:
                 while not stop.is_set():
                     if not await self.publish_batch(js):
                         await asyncio.sleep(idle)
-            except Exception as exc:  # NATS or the store is away: wait and retry
+            except Exception as exc:  # noqa: BLE001 (NATS or the store is away: wait and retry)
                 log.warning("relay paused (%s: %s); retrying in %.1fs", type(exc).__name__, exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
             finally:
                 if nc is not None and not nc.is_closed:
-                    try:
+                    with contextlib.suppress(Exception):  # closing a broken connection
                         await nc.close()
-                    except Exception:  # noqa: BLE001 (closing a broken connection)
-                        pass
 
 
 def run_relay(platform: Any, stop: threading.Event) -> None:
