@@ -1,23 +1,33 @@
-"""Sign-in and the signed-in account (API.md "Accounts")."""
+"""Sign-in, invitations and account administration (API.md "Accounts")."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotAuthorizedException
 from msgspec import Meta
 
-from api.deps import platform_of
-from api.policy import claims_of, public, signed_in
-from service.accounts import authenticate
+from api.deps import platform_of, wait_for_view
+from api.policy import actor_of, allow, principal_of, public, signed_in
+from projections.accounts import list_accounts
+from service import accounts
+
+Role = Literal["staff", "auditor", "reviewer", "member"]
+Username = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[\w.@\-]+$")]
+Password = Annotated[str, Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
-class Login(msgspec.Struct, forbid_unknown_fields=True):
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class Login(Strict):
     username: Annotated[str, Meta(min_length=1, max_length=100)]
-    password: Annotated[str, Meta(min_length=1, max_length=200)]
+    password: Password
 
 
 class Token(msgspec.Struct):
@@ -30,9 +40,51 @@ class Token(msgspec.Struct):
 
 class Me(msgspec.Struct):
     id: str
+    username: str
     role: str
     organisation_id: str | None
+    affiliation_organisation_id: str | None
     expires_at: datetime
+
+
+class InvitationIn(Strict):
+    email: Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    role: Role = "member"
+    organisation_id: UUID | None = None
+    affiliation_organisation_id: UUID | None = None
+
+
+class InvitationOut(msgspec.Struct):
+    id: UUID
+    token: str
+    expires_at: datetime
+    position: int
+
+
+class Acceptance(Strict):
+    token: Annotated[str, Meta(min_length=10, max_length=200)]
+    username: Username
+    password: Password
+
+
+class Created(msgspec.Struct):
+    id: UUID
+    position: int
+
+
+class Disabling(Strict):
+    reason: Reason
+
+
+class RoleChange(Strict):
+    role: Role
+    reason: Reason
+    organisation_id: UUID | None = None
+
+
+class AccountsPage(msgspec.Struct):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
 
 
 class AuthController(Controller):
@@ -41,21 +93,82 @@ class AuthController(Controller):
 
     @post("/login", opt=public(), operation_id="login", status_code=200, sync_to_thread=True)
     def login(self, request: Request, data: Login) -> Token:
-        """登录: exchange a username and password for a bearer token."""
+        """登录: exchange a username and password for a bearer token (rate-limited)."""
         p = platform_of(request)
-        account = authenticate(p.app, data.username, data.password)
-        if account is None:
-            raise NotAuthorizedException("用户名或密码错误 (wrong username or password)")
-        org = str(account.organisation_id) if account.organisation_id else None
-        token, claims = p.signer.issue(str(account.id), account.role, org,
-                                       now=p.clock.now().timestamp())
-        return Token(access_token=token, token_type="bearer",
-                     expires_at=datetime.fromtimestamp(claims.exp, UTC),
-                     role=account.role, organisation_id=org)
+        request.app.state.limits["sign_in"].check(_client(request))
+        done = accounts.sign_in(p.app, p.writer, p.signer, username=data.username,
+                                password=data.password, now=p.clock.now())
+        wait_for_view(p, "accounts", done.position)  # the token works on the next request
+        return Token(access_token=done.token, token_type="bearer",
+                     expires_at=done.expires_at.astimezone(UTC), role=done.role,
+                     organisation_id=str(done.organisation_id) if done.organisation_id else None)
+
+    @post("/logout", opt=signed_in(), operation_id="logout", status_code=204, sync_to_thread=True)
+    def logout(self, request: Request) -> None:
+        """退出登录: the token in use stops working at once."""
+        p = platform_of(request)
+        who: Any = principal_of(request)
+        _, position = p.writer.execute(accounts.sign_out(
+            UUID(who.account_id), who.token_id, datetime.fromtimestamp(who.expires_at, UTC), who.actor))
+        wait_for_view(p, "revoked_tokens", position)
 
     @get("/me", opt=signed_in(), operation_id="me")
     async def me(self, request: Request) -> Me:
-        """当前账号: who the token belongs to."""
-        claims: Any = claims_of(request)
-        return Me(id=claims.sub, role=claims.role, organisation_id=claims.org,
-                  expires_at=datetime.fromtimestamp(claims.exp, UTC))
+        """当前账号: the account behind the token, with its current role."""
+        who: Any = principal_of(request)
+        return Me(id=who.account_id, username=who.username, role=who.role,
+                  organisation_id=who.organisation_id,
+                  affiliation_organisation_id=who.affiliation_organisation_id,
+                  expires_at=datetime.fromtimestamp(who.expires_at, UTC))
+
+    @post("/invitations", opt=allow("staff"), operation_id="invite", status_code=201)
+    async def invite(self, request: Request, data: InvitationIn) -> InvitationOut:
+        """邀请: a single-use token, valid seven days, with which one person sets a password."""
+        p = platform_of(request)
+        issued, position = await p.writer.run(accounts.invite(
+            email=data.email, role=data.role, organisation_id=data.organisation_id,
+            affiliation_organisation_id=data.affiliation_organisation_id, now=p.clock.now(),
+            actor=actor_of(request)))
+        return InvitationOut(id=issued.id, token=issued.token, expires_at=issued.expires_at,
+                             position=position)
+
+    @post("/invitations/accept", opt=public(), operation_id="acceptInvitation", status_code=201,
+          sync_to_thread=True)
+    def accept(self, request: Request, data: Acceptance) -> Created:
+        """接受邀请: choose a username and password; the invitation is then used up."""
+        p = platform_of(request)
+        request.app.state.limits["sign_in"].check(_client(request))
+        account_id, position = p.writer.execute(accounts.accept_invitation(
+            token=data.token, username=data.username, password=data.password, now=p.clock.now()))
+        return Created(id=account_id, position=position)
+
+
+class AccountsController(Controller):
+    path = "/api/v1/accounts"
+    tags = ["accounts 账号"]  # noqa: RUF012
+
+    @get("/", opt=allow("staff"), operation_id="listAccounts", sync_to_thread=True)
+    def list(self, request: Request) -> AccountsPage:
+        """账号列表: every account with its role and status."""
+        return AccountsPage(items=list_accounts(platform_of(request).views))
+
+    @post("/{id:uuid}/disable", opt=allow("staff"), operation_id="disableAccount", status_code=200)
+    async def disable(self, request: Request, id: UUID, data: Disabling) -> Created:
+        """停用账号: its tokens stop working at once."""
+        p = platform_of(request)
+        _, position = await p.writer.run(accounts.disable(id, reason=data.reason, actor=actor_of(request)))
+        return Created(id=id, position=position)
+
+    @post("/{id:uuid}/role", opt=allow("staff"), operation_id="grantRole", status_code=200)
+    async def role(self, request: Request, id: UUID, data: RoleChange) -> Created:
+        """变更角色: grant a role (the previous one is revoked), with the reason."""
+        p = platform_of(request)
+        _, position = await p.writer.run(accounts.grant_role(
+            id, role=data.role, organisation_id=data.organisation_id, reason=data.reason,
+            actor=actor_of(request)))
+        return Created(id=id, position=position)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+

@@ -10,11 +10,12 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
-from api.accounts import AuthController
+from api.accounts import AccountsController, AuthController
 from api.health import health, ready
 from api.members import MembersController
 from api.policy import policy_guard
 from api.problems import HANDLERS
+from api.ratelimit import RateLimit
 from qihui.bootstrap import Platform
 
 MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
@@ -29,7 +30,7 @@ def create_app(platform: Platform) -> Litestar:
         yield
 
     return Litestar(
-        route_handlers=[MembersController, AuthController, health, ready],
+        route_handlers=[MembersController, AuthController, AccountsController, health, ready],
         guards=[policy_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -39,6 +40,9 @@ def create_app(platform: Platform) -> Litestar:
             description="会员、活动与企会协作创新联盟平台 (membership, sessions and alliances)",
             render_plugins=[RedocRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        state=State({"platform": platform}),
+        state=State({"platform": platform, "limits": {
+            "sign_in": RateLimit.parse(platform.settings.rate_limit_sign_in),
+            "apply": RateLimit.parse(platform.settings.rate_limit_apply),
+        }}),
         debug=False,
     )

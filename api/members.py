@@ -83,7 +83,8 @@ class MembersController(Controller):
 
     @post("/", opt=public(), operation_id="applyForMembership", status_code=201)
     async def apply(self, request: Request, data: MembershipApplication) -> Accepted:
-        """入会申请: anyone may apply; the credit code must be valid and unused."""
+        """入会申请: anyone may apply (rate-limited); the credit code must be valid and unused."""
+        request.app.state.limits["apply"].check(request.client.host if request.client else "unknown")
         normalise_credit_code(data.credit_code)  # refuse early, before queueing
         fields = msgspec.to_builtins(data)
         fields["address"] = data.address

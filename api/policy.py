@@ -1,5 +1,7 @@
 """Who may call a route. Every route declares a Policy in its `opt`; a route
-without one is refused (default deny). The guard also decodes the bearer token.
+without one is refused (default deny). The guard resolves the bearer token to
+the account's *current* state (a disabled account or a signed-out token stops
+working at once, a changed role applies at once).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 
 from domain.values import Actor
-from service.credentials import TokenClaims
+from projections.accounts import principal_row
 
 OPENAPI_PREFIX = "/schema"
 
@@ -28,6 +30,21 @@ class Policy:
         return {"policy": self}
 
 
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    username: str
+    role: str
+    organisation_id: str | None
+    affiliation_organisation_id: str | None
+    token_id: str
+    expires_at: int
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.account_id, role=self.role, organisation_id=self.organisation_id)
+
+
 def public() -> dict[str, Any]:
     return Policy(public=True).opt()
 
@@ -40,20 +57,33 @@ def signed_in() -> dict[str, Any]:
     return allow("staff", "auditor", "reviewer", "member")
 
 
-def claims_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TokenClaims | None:
+def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    signer = connection.app.state.platform.signer
-    return signer.verify(token.strip(), now=connection.app.state.platform.clock.now().timestamp())
+    platform = connection.app.state.platform
+    claims = platform.signer.verify(token.strip(), now=platform.clock.now().timestamp())
+    if claims is None:
+        return None
+    row = principal_row(platform.views, claims.sub, claims.jti)
+    if row is None or row["status"] != "active" or row["role"] is None:
+        return None
+    return Principal(
+        account_id=claims.sub, username=row["username"], role=row["role"],
+        organisation_id=row["organisation_id"],
+        affiliation_organisation_id=row["affiliation_organisation_id"],
+        token_id=claims.jti, expires_at=claims.exp,
+    )
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    return connection.scope.get("state", {}).get("principal")
 
 
 def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    claims: TokenClaims | None = connection.scope.get("state", {}).get("claims")
-    if claims is None:
-        return Actor.public()
-    return Actor(id=claims.sub, role=claims.role, organisation_id=claims.org)
+    principal = principal_of(connection)
+    return principal.actor if principal else Actor.public()
 
 
 def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -62,20 +92,21 @@ def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         return  # the schema and its browsable UIs are public documentation
     if policy is None and connection.scope.get("method") == "OPTIONS":
         return  # Litestar's automatic OPTIONS answer only lists the allowed methods
-    claims = claims_of(connection)
-    connection.scope.setdefault("state", {})["claims"] = claims
     if policy is None:
         raise PermissionDeniedException("该接口未声明访问策略 (route has no access policy)")
     if policy.public:
+        if connection.headers.get("authorization"):
+            connection.scope.setdefault("state", {})["principal"] = _resolve(connection)
         return
-    if claims is None:
-        raise NotAuthorizedException("请先登录 (sign in first)")
-    if claims.role in policy.roles:
-        if claims.role != "member" or policy.own_organisation_param is None:
-            return
-        own = str(connection.path_params.get(policy.own_organisation_param, "")).replace("-", "")
-        if own and own == (claims.org or "").replace("-", ""):
-            return
+    principal = _resolve(connection)
+    connection.scope.setdefault("state", {})["principal"] = principal
+    if principal is None:
+        raise NotAuthorizedException("请先登录，或登录已失效 (sign in; the token is invalid or expired)")
+    if principal.role not in policy.roles:
+        raise PermissionDeniedException("当前角色无权执行此操作 (role not allowed)")
+    if principal.role != "member" or policy.own_organisation_param is None:
+        return
+    own = str(connection.path_params.get(policy.own_organisation_param, "")).replace("-", "")
+    if not own or own != (principal.organisation_id or "").replace("-", ""):
         # Never confirm that another organisation's resource exists.
         raise PermissionDeniedException("无权访问其他单位的数据 (not your organisation)")
-    raise PermissionDeniedException("当前角色无权执行此操作 (role not allowed)")

@@ -79,7 +79,9 @@ def on_http(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
 
 def on_domain(_: Request, exc: DomainError) -> Response[dict[str, Any]]:
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    return problem(exc.status, exc.message, code=exc.code, errors=errors)
+    retry = getattr(exc, "retry_after_seconds", None)
+    headers = {"Retry-After": str(retry)} if retry else None
+    return problem(exc.status, exc.message, code=exc.code, errors=errors, headers=headers)
 
 
 def on_unavailable(_: Request, exc: Exception) -> Response[dict[str, Any]]:

@@ -1,9 +1,10 @@
 """Read models: one module per view, the runner, and the storage backends."""
 
+from projections.accounts import AccountsView, RevokedTokensView
 from projections.roster import RosterView
 from projections.view import View
 
 
 def all_views() -> list[View]:
     """Every view the platform keeps, in the order the runner applies them."""
-    return [RosterView()]
+    return [RosterView(), AccountsView(), RevokedTokensView()]

@@ -77,6 +77,78 @@ def create_staff(username: str, password_stdin: bool) -> None:
     click.echo(f"created staff account {username} ({account_id}) at position {position}")
 
 
+@users.command("invite")
+@click.argument("organisation_id", required=False)
+@click.option("--email", required=True, help="The invited person's e-mail address.")
+@click.option("--role", type=click.Choice(["member", "reviewer", "auditor", "staff"]), default="member",
+              show_default=True)
+@click.option("--affiliation", "affiliation", default=None,
+              help="For reviewers: the organisation they work for.")
+def invite(organisation_id: str | None, email: str, role: str, affiliation: str | None) -> None:
+    """Invite a person; prints the single-use token (valid seven days)."""
+    from uuid import UUID
+
+    from domain.errors import DomainError
+    from domain.values import Actor
+    from service.accounts import invite as invite_command
+
+    platform = _platform()
+    try:
+        command = invite_command(
+            email=email, role=role, organisation_id=UUID(organisation_id) if organisation_id else None,
+            affiliation_organisation_id=UUID(affiliation) if affiliation else None,
+            now=platform.clock.now(), actor=Actor(id="cli", role="system"))
+        issued, _ = platform.writer.execute(command)
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from exc
+    finally:
+        platform.close()
+    click.echo(f"invitation for {email} ({role}), valid until "
+               f"{issued.expires_at.astimezone(platform.settings.time_zone):%Y-%m-%d %H:%M}:")
+    click.echo(issued.token)
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why (recorded with the event).")
+def disable(username: str, reason: str) -> None:
+    """Disable an account; its tokens stop working at once."""
+    from domain.errors import DomainError
+    from domain.values import Actor
+    from service.accounts import disable as disable_command
+    from service.accounts import find_account
+
+    platform = _platform()
+    try:
+        account = find_account(platform.app, username)
+        if account is None:
+            raise click.ClickException(f"no account {username!r}")
+        platform.writer.execute(disable_command(account.id, reason=reason,
+                                                actor=Actor(id="cli", role="system")))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        platform.close()
+    click.echo(f"disabled {username}")
+
+
+@users.command("list")
+def list_users() -> None:
+    """Every account with its role and status."""
+    from projections.accounts import list_accounts
+
+    platform = _platform()
+    try:
+        platform.runner.catch_up()
+        rows = list_accounts(platform.views)
+    finally:
+        platform.close()
+    click.echo(f"{'username':<24}{'role':<10}{'status':<10}{'organisation':<38}last sign-in")
+    for r in rows:
+        click.echo(f"{r['username']:<24}{r['role'] or '-':<10}{r['status']:<10}"
+                   f"{r['organisation_id'] or '-':<38}{r['last_sign_in_at'] or '-'}")
+
+
 # -- projections ---------------------------------------------------------------------
 @main.group()
 def projections() -> None:

@@ -28,6 +28,8 @@ class Settings:
     scheduler_interval: float
     time_zone: ZoneInfo
     token_ttl_seconds: int
+    rate_limit_sign_in: str  # "count/seconds" per client address
+    rate_limit_apply: str
 
     @property
     def is_postgres(self) -> bool:
@@ -76,6 +78,8 @@ class Settings:
             scheduler_interval=float(_get(env, "SCHEDULER_INTERVAL", "15") or 15),
             time_zone=ZoneInfo(_get(env, "TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"),
             token_ttl_seconds=int(_get(env, "TOKEN_TTL_SECONDS", "28800") or 28800),
+            rate_limit_sign_in=_get(env, "RATE_LIMIT_SIGN_IN", "10/60") or "10/60",
+            rate_limit_apply=_get(env, "RATE_LIMIT_APPLY", "20/3600") or "20/3600",
         )
 
 

@@ -1,0 +1,46 @@
+"""Per-client rate limits for the public doors (sign-in, membership application).
+
+A fixed window per (door, client address), kept in this process's memory.
+With several API replicas each keeps its own count, so the effective limit is
+the configured one times the number of replicas; a shared counter (a view
+table or NATS KV) is the next step when that matters.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+from litestar.exceptions import TooManyRequestsException
+
+
+@dataclass
+class RateLimit:
+    limit: int
+    window: float  # seconds
+    _hits: dict[str, tuple[float, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def parse(cls, spec: str) -> RateLimit:
+        """'10/60' = ten requests per sixty seconds."""
+        count, _, seconds = spec.partition("/")
+        return cls(int(count), float(seconds or 60))
+
+    def check(self, client: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            start, count = self._hits.get(client, (now, 0))
+            if now - start >= self.window:
+                start, count = now, 0
+            if count >= self.limit:
+                retry = max(1, math.ceil(start + self.window - now))
+                raise TooManyRequestsException(
+                    detail="请求过于频繁，请稍后再试 (too many requests, retry later)",
+                    headers={"Retry-After": str(retry)},
+                )
+            self._hits[client] = (start, count + 1)
+            if len(self._hits) > 100_000:  # forget idle clients
+                self._hits = {k: v for k, v in self._hits.items() if now - v[0] < self.window}
