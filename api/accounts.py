@@ -152,20 +152,25 @@ class AccountsController(Controller):
         """账号列表: every account with its role and status."""
         return AccountsPage(items=list_accounts(platform_of(request).views))
 
-    @post("/{id:uuid}/disable", opt=allow("staff"), operation_id="disableAccount", status_code=200)
-    async def disable(self, request: Request, id: UUID, data: Disabling) -> Created:
+    # Both answer only once the guard sees the change: "at once" means the next request.
+    @post("/{id:uuid}/disable", opt=allow("staff"), operation_id="disableAccount", status_code=200,
+          sync_to_thread=True)
+    def disable(self, request: Request, id: UUID, data: Disabling) -> Created:
         """停用账号: its tokens stop working at once."""
         p = platform_of(request)
-        _, position = await p.writer.run(accounts.disable(id, reason=data.reason, actor=actor_of(request)))
+        _, position = p.writer.execute(accounts.disable(id, reason=data.reason, actor=actor_of(request)))
+        wait_for_view(p, "accounts", position)
         return Created(id=id, position=position)
 
-    @post("/{id:uuid}/role", opt=allow("staff"), operation_id="grantRole", status_code=200)
-    async def role(self, request: Request, id: UUID, data: RoleChange) -> Created:
+    @post("/{id:uuid}/role", opt=allow("staff"), operation_id="grantRole", status_code=200,
+          sync_to_thread=True)
+    def role(self, request: Request, id: UUID, data: RoleChange) -> Created:
         """变更角色: grant a role (the previous one is revoked), with the reason."""
         p = platform_of(request)
-        _, position = await p.writer.run(accounts.grant_role(
+        _, position = p.writer.execute(accounts.grant_role(
             id, role=data.role, organisation_id=data.organisation_id, reason=data.reason,
             actor=actor_of(request)))
+        wait_for_view(p, "accounts", position)
         return Created(id=id, position=position)
 
 

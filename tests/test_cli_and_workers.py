@@ -90,3 +90,34 @@ def test_projection_status_and_rebuild(store_env):
 def test_relay_refuses_to_start_without_nats(store_env):
     done = run(store_env, "worker", "relay")
     assert done.returncode != 0 and "QIHUI_NATS_URL" in done.stderr
+
+
+def test_invite_disable_and_list_from_the_command_line(store_env):
+    run(store_env, "users", "create-staff", "mishu", "--password-stdin", stdin="a-long-enough-password\n")
+    platform = bootstrap(Settings.from_env(store_env))
+    try:
+        with in_process_client(create_app(platform)) as client:
+            staff = login(client, "mishu", "a-long-enough-password")
+            org = client.post("/api/v1/members", json=application()).json()["id"]
+            client.post(f"/api/v1/members/{org}/admit", json={}, headers=staff)
+            invited = run(store_env, "users", "invite", org, "--email", "wang@example.com")
+            assert invited.returncode == 0, invited.stderr
+            token = invited.stdout.strip().splitlines()[-1]
+            r = client.post("/api/v1/auth/invitations/accept",
+                            json={"token": token, "username": "wangfang",
+                                  "password": "another-long-password"})
+            assert r.status_code == 201, r.text
+            reviewer = run(store_env, "users", "invite", "--email", "zhuan@example.com", "--role", "reviewer",
+                           "--affiliation", org)
+            assert reviewer.returncode == 0, reviewer.stderr
+            applicant = client.post("/api/v1/members", json=application()).json()["id"]
+            refused = run(store_env, "users", "invite", applicant, "--email", "x@example.com")
+            assert refused.returncode != 0 and "organisation" in refused.stderr
+            assert run(store_env, "users", "disable", "wangfang", "--reason", "离职").returncode == 0
+            listed = run(store_env, "users", "list").stdout
+            assert "wangfang" in listed and "disabled" in listed and "mishu" in listed
+            r = client.post("/api/v1/auth/login",
+                            json={"username": "wangfang", "password": "another-long-password"})
+            assert r.status_code == 403
+    finally:
+        platform.close()

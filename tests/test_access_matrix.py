@@ -1,0 +1,92 @@
+"""Every route the app serves, called by every kind of caller (QUALITY.md, Security).
+
+The table below is the access contract. A route the app serves that is missing
+from the table fails the test, so a new route cannot slip in undeclared.
+"""
+
+import re
+
+import pytest
+
+from api.app import create_app
+from tests.http import in_process_client
+from tests.roles import cast
+
+CALLERS = ("anonymous", "staff", "auditor", "reviewer", "member", "other_member")
+ANYONE = set(CALLERS)
+SIGNED_IN = ANYONE - {"anonymous"}
+
+# (method, path) -> callers allowed. "member" is a member of the organisation the
+# route concerns; "other_member" belongs to another organisation.
+ACCESS = {
+    ("GET", "/health"): ANYONE,
+    ("GET", "/ready"): ANYONE,
+    ("POST", "/api/v1/members"): ANYONE,
+    ("GET", "/api/v1/members"): {"staff", "auditor"},
+    ("GET", "/api/v1/members/{id:uuid}"): {"staff", "auditor", "member"},
+    ("POST", "/api/v1/members/{id:uuid}/admit"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/reject"): {"staff"},
+    ("POST", "/api/v1/auth/login"): ANYONE,
+    ("POST", "/api/v1/auth/logout"): SIGNED_IN,
+    ("GET", "/api/v1/auth/me"): SIGNED_IN,
+    ("POST", "/api/v1/auth/invitations"): {"staff"},
+    ("POST", "/api/v1/auth/invitations/accept"): ANYONE,
+    ("GET", "/api/v1/accounts"): {"staff"},
+    ("POST", "/api/v1/accounts/{id:uuid}/disable"): {"staff"},
+    ("POST", "/api/v1/accounts/{id:uuid}/role"): {"staff"},
+}
+
+
+def served_routes(app):
+    return sorted(
+        (method, route.path)
+        for route in app.routes if not route.path.startswith("/schema")
+        for handler in route.route_handlers
+        for method in handler.http_methods if method != "OPTIONS"
+    )
+
+
+def test_every_served_route_is_in_the_access_table(platform):
+    served = served_routes(create_app(platform))
+    assert sorted(set(served) - set(ACCESS)) == [], "declare the new route's access in ACCESS"
+    assert sorted(set(ACCESS) - set(served)) == [], "ACCESS names a route the app does not serve"
+
+
+def test_every_route_answers_every_caller_as_declared(platform):
+    app = create_app(platform)
+    with in_process_client(app) as client:
+        people = cast(platform, client)
+        # Logging out ends the caller's token, so it goes last.
+        routes = sorted(served_routes(app), key=lambda r: r[1].endswith("/logout"))
+        failures = []
+        for method, template in routes:
+            path = re.sub(r"\{id:uuid\}", people.org_a, template)
+            if template.startswith("/api/v1/accounts/"):
+                path = re.sub(r"[0-9a-f-]{36}", people.account_ids["member"], path)
+            for caller in CALLERS:
+                response = client.request(method, path, json={} if method == "POST" else None,
+                                          headers=people.headers[caller])
+                allowed = caller in ACCESS[(method, template)]
+                status = response.status_code
+                if allowed and status in (401, 403):
+                    failures.append(f"{caller} refused on {method} {template}: {status}")
+                if not allowed:
+                    expected = (401,) if caller == "anonymous" else (403, 404)
+                    if status not in expected:
+                        failures.append(f"{caller} got {status} on {method} {template}")
+                    elif caller == "other_member" and "name" in response.text:
+                        failures.append(f"{caller} saw data on {method} {template}")
+                if status >= 500:
+                    failures.append(f"{caller}: {status} on {method} {template}")
+        assert failures == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_member_reading_another_organisation_never_gets_its_data(platform):
+    with in_process_client(create_app(platform)) as client:
+        people = cast(platform, client)
+        own = client.get(f"/api/v1/members/{people.org_a}", headers=people.headers["member"])
+        assert own.status_code == 200 and own.json()["id"] == people.org_a
+        other = client.get(f"/api/v1/members/{people.org_b}", headers=people.headers["member"])
+        assert other.status_code in (403, 404)
+        assert people.org_b not in other.text and "credit_code" not in other.text
