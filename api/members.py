@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from msgspec import Meta
@@ -15,16 +15,25 @@ from msgspec import Meta
 from api.deps import platform_of, wait_for_view
 from api.policy import actor_of, allow, public
 from domain.errors import InvalidValue
+from domain.organisations import Organisation
 from domain.values import normalise_credit_code
 from projections import roster
 from service import membership
+from service.roster_files import EXPORT_TYPES, export_roster
 
 Kind = Literal["enterprise", "society", "university_association", "institute", "service_agency"]
 Tier = Literal["member", "council", "vice_president", "president"]
 Status = Literal["applied", "admitted", "suspended", "lapsed", "withdrawn", "rejected"]
+Library = Literal["tech_sme", "high_tech", "advanced_service"]
+Stage = Literal["startup_team", "tech_sme", "high_tech", "little_giant"]
+Sort = Literal["applied", "-applied", "name", "-name", "credit_code", "-credit_code",
+               "admitted_on", "-admitted_on"]
 Text = Annotated[str, Meta(min_length=1, max_length=200)]
 Count = Annotated[int, Meta(ge=0, le=10_000_000)]
 Fen = Annotated[int, Meta(ge=0, le=10**15)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+Note = Annotated[str, Meta(max_length=2000)]
+Year = Annotated[int, Meta(ge=1949, le=2100)]
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,10 +44,11 @@ class ContactIn(Strict):
     name: Annotated[str, Meta(min_length=1, max_length=50)]
     phone: Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 \-]{4,24}$")]
     email: Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    id: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class AnnualStatsIn(Strict):
-    year: Annotated[int, Meta(ge=1949, le=2100)]
+    year: Year
     employees: Count
     rd_staff: Count
     revenue_fen: Fen
@@ -57,12 +67,46 @@ class MembershipApplication(Strict):
 
 class Admission(Strict):
     tier: Tier = "member"
-    note: Annotated[str, Meta(max_length=2000)] | None = None
+    note: Note | None = None
     effective_on: date | None = None
 
 
 class Decision(Strict):
-    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    reason: Reason
+    effective_on: date | None = None
+
+
+class ProfileChange(Strict):
+    name: Text | None = None
+    sector: Text | None = None
+    address: Annotated[str, Meta(max_length=500)] | None = None
+    contacts: Annotated[list[ContactIn], Meta(min_length=1, max_length=20)] | None = None
+    reason: Note | None = None
+
+
+class DuesPayment(Strict):
+    year: Year
+    amount_fen: Annotated[int, Meta(gt=0, le=10**12)]
+    effective_on: date | None = None
+    note: Note | None = None
+
+
+class TierChange(Strict):
+    tier: Tier
+    reason: Reason
+    effective_on: date | None = None
+
+
+class LibraryChange(Strict):
+    add: list[Library] = []  # noqa: RUF012 (msgspec copies defaults)
+    remove: list[Library] = []  # noqa: RUF012
+    reason: Note | None = None
+    effective_on: date | None = None
+
+
+class StageChange(Strict):
+    stage: Stage
+    reason: Note | None = None
     effective_on: date | None = None
 
 
@@ -75,6 +119,16 @@ class Accepted(msgspec.Struct):
 class Page(msgspec.Struct):
     items: list[dict[str, Any]]
     next_cursor: str | None
+    total: int | None = None
+
+
+def _fields(data: msgspec.Struct) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(data).items()}
+
+
+def _contacts(contacts: list[ContactIn]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in msgspec.structs.asdict(c).items() if not (k == "id" and v is None)}
+            for c in contacts]
 
 
 class MembersController(Controller):
@@ -83,12 +137,13 @@ class MembersController(Controller):
 
     @post("/", opt=public(), operation_id="applyForMembership", status_code=201)
     async def apply(self, request: Request, data: MembershipApplication) -> Accepted:
-        """入会申请: anyone may apply (rate-limited); the credit code must be valid and unused."""
+        """入会申请: anyone may apply (rate-limited); the credit code must be valid and unused.
+        An organisation that lapsed, withdrew or was rejected applies again with the same code."""
         request.app.state.limits["apply"].check(request.client.host if request.client else "unknown")
         normalise_credit_code(data.credit_code)  # refuse early, before queueing
-        fields = msgspec.to_builtins(data)
-        fields["address"] = data.address
-        fields["annual_stats"] = fields.get("annual_stats")
+        fields = _fields(data)
+        fields["contacts"] = _contacts(data.contacts)
+        fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
         fields["effective_on"] = platform_of(request).clock.today()
         org_id, position = await platform_of(request).writer.run(
             membership.apply_for_membership(fields, actor_of(request)))
@@ -103,14 +158,93 @@ class MembersController(Controller):
             effective_on=data.effective_on or p.clock.today(), actor=actor_of(request)))
         return Accepted(id=id, position=position, status="admitted")
 
+    async def _decide(self, request: Request, org_id: UUID, decision: str, data: Decision) -> Accepted:
+        p = platform_of(request)
+        _, position = await p.writer.run(membership.decide(
+            org_id, decision, reason=data.reason, effective_on=data.effective_on or p.clock.today(),
+            actor=actor_of(request)))
+        return Accepted(id=org_id, position=position)
+
     @post("/{id:uuid}/reject", opt=allow("staff"), operation_id="rejectApplication", status_code=200)
     async def reject(self, request: Request, id: UUID, data: Decision) -> Accepted:
         """不予入会: reject an application, with the reason."""
-        p = platform_of(request)
-        _, position = await p.writer.run(membership.reject(
-            id, reason=data.reason, effective_on=data.effective_on or p.clock.today(),
-            actor=actor_of(request)))
-        return Accepted(id=id, position=position, status="rejected")
+        return await self._decide(request, id, "reject", data)
+
+    @post("/{id:uuid}/suspend", opt=allow("staff"), operation_id="suspendMember", status_code=200)
+    async def suspend(self, request: Request, id: UUID, data: Decision) -> Accepted:
+        """暂停会籍: suspend an admitted member, with the reason."""
+        return await self._decide(request, id, "suspend", data)
+
+    @post("/{id:uuid}/reinstate", opt=allow("staff"), operation_id="reinstateMember", status_code=200)
+    async def reinstate(self, request: Request, id: UUID, data: Decision) -> Accepted:
+        """恢复会籍: reinstate a suspended member."""
+        return await self._decide(request, id, "reinstate", data)
+
+    @post("/{id:uuid}/withdraw", opt=allow("staff"), operation_id="withdrawMember", status_code=200)
+    async def withdraw(self, request: Request, id: UUID, data: Decision) -> Accepted:
+        """退会: the member leaves the association."""
+        return await self._decide(request, id, "withdraw", data)
+
+    @patch("/{id:uuid}", opt=allow("staff", "member", member_of="id"), operation_id="updateMember")
+    async def update(self, request: Request, id: UUID, data: ProfileChange) -> Accepted:
+        """资料变更: name, sector, address and contacts, each change its own event."""
+        changes = {k: v for k, v in _fields(data).items()
+                   if k in ("name", "sector", "address") and v is not None}
+        contacts = _contacts(data.contacts) if data.contacts is not None else None
+        actor = actor_of(request)
+
+        def change(org: Organisation) -> None:
+            org.update_profile(changes=changes, actor=actor, reason=data.reason)
+            if contacts is not None:
+                org.change_contacts(contacts=contacts, actor=actor, reason=data.reason)
+
+        _, position = await platform_of(request).writer.run(membership.on_organisation(id, change))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/annual-stats", opt=allow("staff", "member", member_of="id"),
+          operation_id="recordAnnualStats", status_code=200)
+    async def annual_stats(self, request: Request, id: UUID, data: AnnualStatsIn) -> Accepted:
+        """年度数据: one year's employees, R&D staff, revenue and R&D spend (fen)."""
+        stats, actor = msgspec.to_builtins(data), actor_of(request)
+        _, position = await platform_of(request).writer.run(membership.on_organisation(
+            id, lambda o: o.record_annual_stats(stats=stats, actor=actor)))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/dues", opt=allow("staff"), operation_id="recordDues", status_code=200)
+    async def dues(self, request: Request, id: UUID, data: DuesPayment) -> Accepted:
+        """缴纳会费: dues for one calendar year, in fen."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.pay_dues(
+            year=data.year, amount_fen=data.amount_fen, effective_on=data.effective_on or p.clock.today(),
+            actor=actor, reason=data.note)))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/tier", opt=allow("staff"), operation_id="changeTier", status_code=200)
+    async def tier(self, request: Request, id: UUID, data: TierChange) -> Accepted:
+        """会员等级变更: e.g. elected council unit (理事单位)."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.change_tier(
+            tier=data.tier, reason=data.reason, effective_on=data.effective_on or p.clock.today(),
+            actor=actor)))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/libraries", opt=allow("staff"), operation_id="changeLibraries", status_code=200)
+    async def libraries(self, request: Request, id: UUID, data: LibraryChange) -> Accepted:
+        """企业库: add or remove 科技型中小企业库 / 高新技术企业库 / 技术先进型服务企业库 tags."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.change_libraries(
+            add=list(data.add), remove=list(data.remove), effective_on=data.effective_on or p.clock.today(),
+            actor=actor, reason=data.reason)))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/growth-stage", opt=allow("staff"), operation_id="moveGrowthStage", status_code=200)
+    async def growth_stage(self, request: Request, id: UUID, data: StageChange) -> Accepted:
+        """成长阶梯: 创业团队 → 科技型中小企业 → 高新技术企业 → 科技小巨人领军企业."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.move_growth_stage(
+            stage=data.stage, effective_on=data.effective_on or p.clock.today(), actor=actor,
+            reason=data.reason)))
+        return Accepted(id=id, position=position)
 
     @get("/", opt=allow("staff", "auditor"), operation_id="listMembers", sync_to_thread=True)
     def list(
@@ -119,28 +253,58 @@ class MembersController(Controller):
         status: Status | None = None,
         kind: Kind | None = None,
         tier: Tier | None = None,
-        sector: str | None = None,
+        sector: Annotated[str | None, Parameter(max_length=100)] = None,
+        library: Library | None = None,
+        growth_stage: Stage | None = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
+        as_of: date | None = None,
+        sort: Sort = "applied",
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-        cursor: str | None = None,
+        cursor: Annotated[str | None, Parameter(max_length=500)] = None,
         min_position: Annotated[int | None, Parameter(ge=0)] = None,
     ) -> Page:
-        """会员名录: the roster, every status unless filtered, in application order."""
+        """会员名录: the roster (every status unless filtered), searchable by name, sortable,
+        and `as_of` any past date by effective dates (how many members on 2016-03-31?)."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
+        query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
+                                   growth_stage=growth_stage, q=q, as_of=as_of, sort=sort)
         try:
-            items, nxt = roster.list_members(
-                p.views, filters={"status": status, "kind": kind, "tier": tier, "sector": sector},
-                q=q, limit=limit, cursor=cursor)
+            items, nxt, total = roster.list_members(p.views, query, limit=limit, cursor=cursor)
         except ValueError:
             raise InvalidValue("无效的分页游标 (invalid cursor)", field="cursor") from None
-        return Page(items=items, next_cursor=nxt)
+        return Page(items=items, next_cursor=nxt, total=total)
+
+    @get("/export", opt=allow("staff", "auditor"), operation_id="exportMembers", sync_to_thread=True)
+    def export(
+        self,
+        request: Request,
+        format: Literal["csv", "xlsx"] = "csv",  # noqa: A002 (the public parameter name)
+        status: Status | None = None,
+        kind: Kind | None = None,
+        tier: Tier | None = None,
+        sector: Annotated[str | None, Parameter(max_length=100)] = None,
+        library: Library | None = None,
+        growth_stage: Stage | None = None,
+        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        as_of: date | None = None,
+        sort: Sort = "applied",
+    ) -> Response[bytes]:
+        """导出会员名录: the roster with the same filters, as CSV or XLSX with Chinese headers."""
+        p = platform_of(request)
+        query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
+                                   growth_stage=growth_stage, q=q, as_of=as_of, sort=sort)
+        body = export_roster(p.views, query, format)
+        stamp = (as_of or p.clock.today()).isoformat()
+        return Response(body, media_type=EXPORT_TYPES[format], headers={
+            "Content-Disposition": f"attachment; filename=\"roster-{stamp}.{format}\"; "
+                                   f"filename*=UTF-8''%E4%BC%9A%E5%91%98%E5%90%8D%E5%BD%95-{stamp}.{format}"})
 
     @get("/{id:uuid}", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="getMember", sync_to_thread=True)
     def show(self, request: Request, id: UUID,
              min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
-        """单位详情: profile, status and its history."""
+        """单位详情: profile, contacts, status history, dues, yearly figures, tags, growth stage."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
         doc = roster.get_member(p.views, str(id))

@@ -1,24 +1,68 @@
 """Organisations and membership (DOMAIN.md "Organisations and membership").
 
-Lifecycle: applied → admitted | rejected (the rest of the lifecycle —
-suspension, lapse, withdrawal, re-application — comes with issue 4).
+Lifecycle: applied → admitted | rejected; admitted ⇄ suspended; admitted or
+suspended → lapsed (dues unpaid after the grace period) | withdrawn; lapsed,
+withdrawn or rejected → applied again (re-application keeps the same
+organisation and its history). Every change is its own event with the actor,
+the reason and the day it took effect.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
 from eventsourcing.domain import event
 
-from domain.errors import InvalidValue
+from domain.errors import DomainError, InvalidValue
 from domain.model import Entity
 from domain.values import Actor, normalise_credit_code
 
 KINDS = ("enterprise", "society", "university_association", "institute", "service_agency")
 TIERS = ("member", "council", "vice_president", "president")
 STATUSES = ("applied", "admitted", "suspended", "lapsed", "withdrawn", "rejected")
+LIBRARIES = ("tech_sme", "high_tech", "advanced_service")
+GROWTH_STAGES = ("startup_team", "tech_sme", "high_tech", "little_giant")
+PROFILE_FIELDS = ("name", "sector", "address")
+
+# Statuses from which an organisation may apply again.
+REAPPLICABLE = ("lapsed", "withdrawn", "rejected")
+# Statuses in which an organisation owes dues.
+IN_GOOD_STANDING = ("admitted", "suspended")
+
+DEFAULT_GRACE_DAYS = 90
+
+
+class DuesNotOverdue(DomainError):
+    code = "dues_not_overdue"
+
+    def __init__(self, year: int):
+        super().__init__(f"{year} 年会费未逾期或已缴 (dues for {year} are paid or not yet overdue)")
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise InvalidValue("须说明理由 (a reason is required)", field="reason")
+    return reason.strip()
+
+
+def _contacts(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contacts keep the id they were given; new ones get one."""
+    if not contacts:
+        raise InvalidValue("至少需要一位联系人 (at least one contact)", field="contacts")
+    return [{**c, "id": c.get("id") or str(uuid4())} for c in contacts]
+
+
+def check_stats(stats: dict[str, int]) -> dict[str, int]:
+    for key in ("employees", "rd_staff", "revenue_fen", "rd_spend_fen"):
+        if stats.get(key, 0) < 0:
+            raise InvalidValue(f"{key} 不能为负数 (must not be negative)", field=f"annual_stats.{key}")
+    if stats.get("rd_staff", 0) > stats.get("employees", 0):
+        raise InvalidValue(
+            "研发人员不能多于职工总数 (rd_staff exceeds employees)", field="annual_stats.rd_staff"
+        )
+    return dict(stats)
 
 
 class Organisation(Entity):
@@ -37,26 +81,14 @@ class Organisation(Entity):
         annual_stats: dict[str, int] | None,
         effective_on: date,
         actor: Actor,
+        reason: str | None = None,
     ) -> Organisation:
         """A membership application (入会申请). Contacts get stable ids here so
         that a later erasure can name one person."""
-        if kind not in KINDS:
-            raise InvalidValue(f"未知的单位类型 {kind!r} (unknown kind)", field="kind")
-        if not name.strip():
-            raise InvalidValue("单位名称不能为空 (name is required)", field="name")
-        if not contacts:
-            raise InvalidValue("至少需要一位联系人 (at least one contact)", field="contacts")
-        stats = _check_stats(annual_stats) if annual_stats else None
+        fields = _application(kind, name, sector, contacts, annual_stats)
         return cls(
-            kind=kind,
-            name=name.strip(),
-            credit_code=normalise_credit_code(credit_code),
-            sector=sector.strip(),
-            address=address,
-            contacts=[{"id": str(uuid4()), **c} for c in contacts],
-            annual_stats=stats,
-            effective_on=effective_on,
-            actor=actor,
+            credit_code=normalise_credit_code(credit_code), address=address,
+            effective_on=effective_on, actor=actor, reason=reason, **fields,
         )
 
     @event("Applied")
@@ -82,36 +114,226 @@ class Organisation(Entity):
         self.annual_stats = {str(annual_stats["year"]): annual_stats} if annual_stats else {}
         self.status = "applied"
         self.tier: str | None = None
+        self.admitted_on: date | None = None
+        self.dues: dict[str, int] = {}  # year -> fen paid
+        self.libraries: list[str] = []
+        self.growth_stage: str | None = None
 
+    # -- re-application ---------------------------------------------------------------
+    def reapply(self, *, kind: str, name: str, sector: str, address: str | None,
+                contacts: list[dict[str, Any]], annual_stats: dict[str, int] | None,
+                effective_on: date, actor: Actor, reason: str | None = None) -> None:
+        """重新申请: a lapsed, withdrawn or rejected organisation applies again."""
+        self.require_status("apply again", *REAPPLICABLE)
+        fields = _application(kind, name, sector, contacts, annual_stats)
+        self._reapplied(address=address, effective_on=effective_on, actor=actor, reason=reason, **fields)
+
+    @event("Reapplied")
+    def _reapplied(self, kind: str, name: str, sector: str, address: str | None,
+                   contacts: list[dict[str, Any]], annual_stats: dict[str, int] | None,
+                   effective_on: date, actor: Actor, reason: str | None) -> None:
+        self.kind, self.name, self.sector, self.address, self.contacts = kind, name, sector, address, contacts
+        if annual_stats:
+            self.annual_stats = {**self.annual_stats, str(annual_stats["year"]): annual_stats}
+        self.status = "applied"
+        self.tier = None
+
+    # -- decisions ----------------------------------------------------------------------
     def admit(self, *, tier: str, note: str | None, effective_on: date, actor: Actor) -> None:
         """Admission (入会) by council meeting or secretariat decision."""
         self.require_status("admit", "applied")
-        if tier not in TIERS:
-            raise InvalidValue(f"未知的会员等级 {tier!r} (unknown tier)", field="tier")
+        _check_tier(tier)
         self._admitted(tier=tier, effective_on=effective_on, actor=actor, reason=note)
 
     @event("Admitted")
     def _admitted(self, tier: str, effective_on: date, actor: Actor, reason: str | None) -> None:
         self.status = "admitted"
         self.tier = tier
+        self.admitted_on = effective_on
 
     def reject(self, *, reason: str, effective_on: date, actor: Actor) -> None:
         self.require_status("reject", "applied")
-        if not reason.strip():
-            raise InvalidValue("拒绝申请须说明理由 (a reason is required)", field="reason")
-        self._rejected(effective_on=effective_on, actor=actor, reason=reason.strip())
+        self._rejected(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
     @event("Rejected")
     def _rejected(self, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "rejected"
 
+    def suspend(self, *, reason: str, effective_on: date, actor: Actor) -> None:
+        """暂停会籍."""
+        self.require_status("suspend", "admitted")
+        self._suspended(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
-def _check_stats(stats: dict[str, int]) -> dict[str, int]:
-    for key in ("employees", "rd_staff", "revenue_fen", "rd_spend_fen"):
-        if stats.get(key, 0) < 0:
-            raise InvalidValue(f"{key} 不能为负数 (must not be negative)", field=f"annual_stats.{key}")
-    if stats.get("rd_staff", 0) > stats.get("employees", 0):
-        raise InvalidValue(
-            "研发人员不能多于职工总数 (rd_staff exceeds employees)", field="annual_stats.rd_staff"
-        )
-    return dict(stats)
+    @event("Suspended")
+    def _suspended(self, effective_on: date, actor: Actor, reason: str) -> None:
+        self.status = "suspended"
+
+    def reinstate(self, *, reason: str, effective_on: date, actor: Actor) -> None:
+        """恢复会籍."""
+        self.require_status("reinstate", "suspended")
+        self._reinstated(effective_on=effective_on, actor=actor, reason=_reason(reason))
+
+    @event("Reinstated")
+    def _reinstated(self, effective_on: date, actor: Actor, reason: str) -> None:
+        self.status = "admitted"
+
+    def withdraw(self, *, reason: str, effective_on: date, actor: Actor) -> None:
+        """退会."""
+        self.require_status("withdraw", *IN_GOOD_STANDING)
+        self._withdrawn(effective_on=effective_on, actor=actor, reason=_reason(reason))
+
+    @event("Withdrawn")
+    def _withdrawn(self, effective_on: date, actor: Actor, reason: str) -> None:
+        self.status = "withdrawn"
+
+    # -- dues and lapse ---------------------------------------------------------------
+    def dues_due_on(self, year: int) -> date:
+        return dues_due_on(year, self.admitted_on)
+
+    def dues_overdue(self, year: int, today: date, grace_days: int) -> bool:
+        return (self.status in IN_GOOD_STANDING and str(year) not in self.dues
+                and today > self.dues_due_on(year) + timedelta(days=grace_days))
+
+    def pay_dues(self, *, year: int, amount_fen: int, effective_on: date, actor: Actor,
+                 reason: str | None = None) -> None:
+        """缴纳会费 for one calendar year."""
+        self.require_status("pay dues", *IN_GOOD_STANDING)
+        if amount_fen <= 0:
+            raise InvalidValue("会费金额须为正数 (amount must be positive)", field="amount_fen")
+        if str(year) in self.dues:
+            raise DomainError(f"{year} 年会费已缴 (dues for {year} already paid)", code="dues_already_paid",
+                              field="year")
+        self._dues_paid(year=year, amount_fen=amount_fen, effective_on=effective_on, actor=actor,
+                        reason=reason)
+
+    @event("DuesPaid")
+    def _dues_paid(self, year: int, amount_fen: int, effective_on: date, actor: Actor,
+                   reason: str | None) -> None:
+        self.dues = {**self.dues, str(year): amount_fen}
+
+    def lapse_for_unpaid_dues(self, *, year: int, today: date, grace_days: int, actor: Actor) -> None:
+        """会籍失效: the rule is checked here, so the scheduler can never lapse
+        a member wrongly or twice."""
+        self.require_status("lapse", *IN_GOOD_STANDING)
+        if not self.dues_overdue(year, today, grace_days):
+            raise DuesNotOverdue(year)
+        due = self.dues_due_on(year)
+        reason = (f"{year} 年会费自 {due.isoformat()} 起应缴，宽限期 {grace_days} 天已过仍未缴纳 "
+                  f"(dues for {year} due {due.isoformat()} unpaid after {grace_days} days' grace)")
+        self._lapsed(year=year, effective_on=today, actor=actor, reason=reason)
+
+    @event("Lapsed")
+    def _lapsed(self, year: int, effective_on: date, actor: Actor, reason: str) -> None:
+        self.status = "lapsed"
+
+    # -- profile, tier, figures, tags --------------------------------------------------
+    def change_tier(self, *, tier: str, reason: str, effective_on: date, actor: Actor) -> None:
+        """会员等级变更 (e.g. elected to the council)."""
+        self.require_status("change tier", *IN_GOOD_STANDING)
+        _check_tier(tier)
+        if tier == self.tier:
+            raise InvalidValue(f"会员等级已是 {tier} (tier unchanged)", field="tier")
+        self._tier_changed(tier=tier, previous=self.tier, effective_on=effective_on, actor=actor,
+                           reason=_reason(reason))
+
+    @event("TierChanged")
+    def _tier_changed(self, tier: str, previous: str | None, effective_on: date, actor: Actor,
+                      reason: str) -> None:
+        self.tier = tier
+
+    def update_profile(self, *, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        """资料变更: only the fields that really change are recorded."""
+        unknown = set(changes) - set(PROFILE_FIELDS)
+        if unknown:
+            raise InvalidValue(f"不能修改字段 {sorted(unknown)} (not a profile field)", field=sorted(unknown)[0])
+        if "name" in changes and not str(changes["name"]).strip():
+            raise InvalidValue("单位名称不能为空 (name is required)", field="name")
+        real = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if real:
+            self._profile_changed(changes=real, actor=actor, reason=reason)
+
+    @event("ProfileChanged")
+    def _profile_changed(self, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def change_contacts(self, *, contacts: list[dict[str, Any]], actor: Actor, reason: str | None) -> None:
+        """联系人变更: the whole list, contacts keeping their ids."""
+        new = _contacts(contacts)
+        known = {c["id"] for c in self.contacts}
+        stray = [c["id"] for c in contacts if c.get("id") and c["id"] not in known]
+        if stray:
+            raise InvalidValue(f"未知的联系人 {stray[0]} (unknown contact id)", field="contacts")
+        if new != self.contacts:
+            self._contacts_changed(contacts=new, actor=actor, reason=reason)
+
+    @event("ContactsChanged")
+    def _contacts_changed(self, contacts: list[dict[str, Any]], actor: Actor, reason: str | None) -> None:
+        self.contacts = contacts
+
+    def record_annual_stats(self, *, stats: dict[str, int], actor: Actor, reason: str | None = None) -> None:
+        """年度数据: one year's figures; a later report for the same year replaces it."""
+        self.require_status("record figures", "applied", *IN_GOOD_STANDING)
+        self._annual_stats_recorded(stats=check_stats(stats), actor=actor, reason=reason)
+
+    @event("AnnualStatsRecorded")
+    def _annual_stats_recorded(self, stats: dict[str, int], actor: Actor, reason: str | None) -> None:
+        self.annual_stats = {**self.annual_stats, str(stats["year"]): stats}
+
+    def change_libraries(self, *, add: list[str], remove: list[str], effective_on: date, actor: Actor,
+                         reason: str | None) -> None:
+        """企业库 tags: 科技型中小企业库, 高新技术企业库, 技术先进型服务企业库."""
+        for library in [*add, *remove]:
+            if library not in LIBRARIES:
+                raise InvalidValue(f"未知的企业库 {library!r} (unknown library)", field="library")
+        for library in add:
+            if library not in self.libraries:
+                self._library_tagged(library=library, effective_on=effective_on, actor=actor, reason=reason)
+        for library in remove:
+            if library in self.libraries:
+                self._library_untagged(library=library, effective_on=effective_on, actor=actor,
+                                       reason=reason)
+
+    @event("LibraryTagged")
+    def _library_tagged(self, library: str, effective_on: date, actor: Actor, reason: str | None) -> None:
+        self.libraries = [*self.libraries, library]
+
+    @event("LibraryUntagged")
+    def _library_untagged(self, library: str, effective_on: date, actor: Actor, reason: str | None) -> None:
+        self.libraries = [x for x in self.libraries if x != library]
+
+    def move_growth_stage(self, *, stage: str, effective_on: date, actor: Actor, reason: str | None) -> None:
+        """成长阶梯: 创业团队 → 科技型中小企业 → 高新技术企业 → 科技小巨人领军企业."""
+        if stage not in GROWTH_STAGES:
+            raise InvalidValue(f"未知的成长阶段 {stage!r} (unknown growth stage)", field="stage")
+        if stage != self.growth_stage:
+            self._growth_stage_changed(stage=stage, previous=self.growth_stage, effective_on=effective_on,
+                                       actor=actor, reason=reason)
+
+    @event("GrowthStageChanged")
+    def _growth_stage_changed(self, stage: str, previous: str | None, effective_on: date, actor: Actor,
+                              reason: str | None) -> None:
+        self.growth_stage = stage
+
+
+def dues_due_on(year: int, admitted_on: date | None) -> date:
+    """Dues fall due on 1 January, or on admission for a member admitted that year."""
+    first = date(year, 1, 1)
+    if admitted_on is not None and admitted_on.year == year:
+        return max(first, admitted_on)
+    return first
+
+
+def _check_tier(tier: str) -> None:
+    if tier not in TIERS:
+        raise InvalidValue(f"未知的会员等级 {tier!r} (unknown tier)", field="tier")
+
+
+def _application(kind: str, name: str, sector: str, contacts: list[dict[str, Any]],
+                 annual_stats: dict[str, int] | None) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise InvalidValue(f"未知的单位类型 {kind!r} (unknown kind)", field="kind")
+    if not name.strip():
+        raise InvalidValue("单位名称不能为空 (name is required)", field="name")
+    return {"kind": kind, "name": name.strip(), "sector": sector.strip(), "contacts": _contacts(contacts),
+            "annual_stats": check_stats(annual_stats) if annual_stats else None}

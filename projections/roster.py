@@ -1,91 +1,288 @@
-"""The roster (会员名录): one row per organisation, every status included."""
+"""The roster (会员名录): one row per organisation, every status included,
+plus its membership periods so the roster can be asked "as of" any date."""
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from datetime import date
+from typing import Any, ClassVar
+
+import msgspec
 
 from domain.organisations import Organisation
-from projections.store import ViewDatabase
+from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
 
 
-def _stamp(doc: dict[str, Any], e: Any, pos: int, what: str) -> None:
-    doc["updated_position"] = pos
-    doc.setdefault("status_history", []).append({
-        "status": doc["status"],
+def _entry(doc: dict[str, Any], e: Any, pos: int, what: str, **extra: Any) -> dict[str, Any]:
+    effective = getattr(e, "effective_on", None)
+    return {
         "event": what,
         "recorded_at": e.timestamp.isoformat(),
-        "effective_on": e.effective_on.isoformat(),
+        "effective_on": effective.isoformat() if effective else None,
         "actor": e.actor.as_dict(),
         "reason": getattr(e, "reason", None),
         "position": pos,
-    })
+        **extra,
+    }
 
 
-def _applied(doc: dict[str, Any], e: Organisation.Applied, pos: int) -> None:
+def _status(doc: dict[str, Any], e: Any, pos: int, what: str, status: str) -> None:
+    """A status change: the new status, and an entry in the status history."""
+    doc["status"] = status
+    doc.setdefault("status_history", []).append(
+        _entry(doc, e, pos, what, status=status, tier=doc.get("tier")))
+
+
+def _change(doc: dict[str, Any], e: Any, pos: int, what: str, **details: Any) -> None:
+    doc.setdefault("changes", []).append(_entry(doc, e, pos, what, **details))
+
+
+def _stats(doc: dict[str, Any], stats: dict[str, Any] | None) -> None:
+    if stats:
+        by_year = {s["year"]: s for s in doc.get("annual_stats", [])}
+        by_year[stats["year"]] = stats
+        doc["annual_stats"] = [by_year[y] for y in sorted(by_year)]
+
+
+def _applied(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc.update(
         id=str(e.originator_id), kind=e.kind, name=e.name, credit_code=e.credit_code,
-        sector=e.sector, address=e.address, contacts=e.contacts, status="applied", tier=None,
-        annual_stats=[e.annual_stats] if e.annual_stats else [],
-        applied_at=e.timestamp.isoformat(), applied_position=pos, admitted_on=None,
+        sector=e.sector, address=e.address, contacts=e.contacts, tier=None,
+        annual_stats=[], applied_at=e.timestamp.isoformat(), applied_position=pos,
+        applied_on=e.effective_on.isoformat(), admitted_on=None, dues=[], last_dues_year=None, dues_key=",",
+        libraries=[], libraries_key=",", growth_stage=None,
     )
-    _stamp(doc, e, pos, "applied")
+    _stats(doc, e.annual_stats)
+    _status(doc, e, pos, "applied", "applied")
+
+
+def _reapplied(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(kind=e.kind, name=e.name, sector=e.sector, address=e.address, contacts=e.contacts,
+               tier=None, applied_on=e.effective_on.isoformat())
+    _stats(doc, e.annual_stats)
+    _status(doc, e, pos, "reapplied", "applied")
 
 
 def _admitted(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc.update(status="admitted", tier=e.tier, admitted_on=e.effective_on.isoformat())
-    _stamp(doc, e, pos, "admitted")
+    doc.update(tier=e.tier, admitted_on=e.effective_on.isoformat())
+    _status(doc, e, pos, "admitted", "admitted")
 
 
-def _rejected(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc.update(status="rejected")
-    _stamp(doc, e, pos, "rejected")
+def _becomes(status: str, what: str) -> Any:
+    return lambda doc, e, pos: _status(doc, e, pos, what, status)
+
+
+def _tier_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["tier"] = e.tier
+    # A tier change is part of the membership history the as-of roster reads.
+    doc["status_history"].append(_entry(doc, e, pos, "tier_changed", status=doc["status"], tier=e.tier,
+                                        previous=e.previous))
+
+
+def _dues_paid(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["dues"] = sorted([*doc.get("dues", []), {"year": e.year, "amount_fen": e.amount_fen,
+                                                  "paid_on": e.effective_on.isoformat(), "position": pos}],
+                         key=lambda d: d["year"])
+    doc["last_dues_year"] = max(d["year"] for d in doc["dues"])
+    doc["dues_key"] = "," + "".join(f"{d['year']}," for d in doc["dues"])
+
+
+def _profile_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(e.changes)
+    _change(doc, e, pos, "profile_changed", changes=e.changes)
+
+
+def _contacts_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["contacts"] = e.contacts
+    _change(doc, e, pos, "contacts_changed")
+
+
+def _annual_stats(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _stats(doc, e.stats)
+    _change(doc, e, pos, "annual_stats_recorded", year=e.stats["year"])
+
+
+def _libraries(doc: dict[str, Any], libraries: list[str]) -> None:
+    doc["libraries"] = libraries
+    doc["libraries_key"] = "," + "".join(f"{x}," for x in libraries)
+
+
+def _tagged(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _libraries(doc, [*doc.get("libraries", []), e.library])
+    _change(doc, e, pos, "library_tagged", library=e.library)
+
+
+def _untagged(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _libraries(doc, [x for x in doc.get("libraries", []) if x != e.library])
+    _change(doc, e, pos, "library_untagged", library=e.library)
+
+
+def _growth(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["growth_stage"] = e.stage
+    _change(doc, e, pos, "growth_stage_changed", stage=e.stage, previous=e.previous)
+
+
+PERIODS_DDL = (
+    "CREATE TABLE IF NOT EXISTS view_roster_periods ("
+    "org_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT, status TEXT NOT NULL, "
+    "tier TEXT, kind TEXT, sector TEXT)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_org ON view_roster_periods (org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_from ON view_roster_periods (valid_from)",
+)
+
+
+def periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str | None]]:
+    """(valid_from, valid_to, status, tier) by effective date. Entries may be
+    recorded out of date order (history entered later); the later recording
+    wins among entries effective the same day."""
+    entries = sorted(doc.get("status_history", []), key=lambda h: (h["effective_on"], h["position"]))
+    by_day: dict[str, dict[str, Any]] = {}
+    for h in entries:
+        by_day[h["effective_on"]] = h
+    days = list(by_day)
+    return [(day, days[i + 1] if i + 1 < len(days) else None, by_day[day]["status"], by_day[day]["tier"])
+            for i, day in enumerate(days)]
 
 
 class RosterView(DocumentView):
     name = "roster"
     table = "view_roster"
-    columns = {  # noqa: RUF012
+    columns: ClassVar[dict[str, str]] = {
         "kind": "TEXT", "name": "TEXT", "credit_code": "TEXT", "sector": "TEXT",
-        "status": "TEXT", "tier": "TEXT", "applied_position": "BIGINT",
+        "status": "TEXT", "tier": "TEXT", "applied_position": "BIGINT", "admitted_on": "TEXT",
+        "growth_stage": "TEXT", "libraries_key": "TEXT", "last_dues_year": "INTEGER", "dues_key": "TEXT",
     }
-    indexes = ("status", "kind", "credit_code", "applied_position")
-    handlers = {  # noqa: RUF012
+    indexes = ("status", "kind", "credit_code", "applied_position", "name", "admitted_on")
+    handlers: ClassVar[dict[type, Any]] = {
         Organisation.Applied: _applied,
+        Organisation.Reapplied: _reapplied,
         Organisation.Admitted: _admitted,
-        Organisation.Rejected: _rejected,
+        Organisation.Rejected: _becomes("rejected", "rejected"),
+        Organisation.Suspended: _becomes("suspended", "suspended"),
+        Organisation.Reinstated: _becomes("admitted", "reinstated"),
+        Organisation.Withdrawn: _becomes("withdrawn", "withdrawn"),
+        Organisation.Lapsed: _becomes("lapsed", "lapsed"),
+        Organisation.TierChanged: _tier_changed,
+        Organisation.DuesPaid: _dues_paid,
+        Organisation.ProfileChanged: _profile_changed,
+        Organisation.ContactsChanged: _contacts_changed,
+        Organisation.AnnualStatsRecorded: _annual_stats,
+        Organisation.LibraryTagged: _tagged,
+        Organisation.LibraryUntagged: _untagged,
+        Organisation.GrowthStageChanged: _growth,
     }
 
+    def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
+        keys = sorted(docs)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            tx.execute(f"DELETE FROM view_roster_periods WHERE org_id IN ({', '.join('?' for _ in chunk)})",
+                       chunk)
+        tx.executemany(
+            "INSERT INTO view_roster_periods (org_id, valid_from, valid_to, status, tier, kind, sector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(key, start, end, status, tier, doc["kind"], doc["sector"])
+             for key, doc in docs.items() for start, end, status, tier in periods(doc)],
+        )
 
-# -- queries ---------------------------------------------------------------------
-FILTERS = ("status", "kind", "tier", "sector")
+
+RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL)
+RosterView.tables = (*RosterView.tables, "view_roster_periods")
 
 
-def list_members(db: ViewDatabase, *, filters: dict[str, str | None], q: str | None,
-                 limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the roster in application order; `cursor` continues it."""
-    where, params = [], []
-    for column in FILTERS:
-        if filters.get(column):
-            where.append(f"{column} = ?")
-            params.append(filters[column])
-    if q:
-        where.append("(name LIKE ? OR credit_code = ?)")
-        params += [f"%{q}%", q.upper()]
+# -- queries ---------------------------------------------------------------------------
+SORTS = {
+    "applied": "r.applied_position", "name": "r.name", "credit_code": "r.credit_code",
+    "admitted_on": "COALESCE(r.admitted_on, '')",
+}
+
+
+class RosterQuery(msgspec.Struct, kw_only=True):
+    status: str | None = None
+    kind: str | None = None
+    tier: str | None = None
+    sector: str | None = None
+    library: str | None = None
+    growth_stage: str | None = None
+    q: str | None = None
+    as_of: date | None = None
+    sort: str = "applied"  # a key of SORTS, "-" in front for descending
+
+
+def _where(query: RosterQuery) -> tuple[str, list[Any]]:
+    """The FROM and WHERE of a roster query (as of a date: by membership periods)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.as_of is not None:
+        day = query.as_of.isoformat()
+        source = ("view_roster r JOIN view_roster_periods p ON p.org_id = r.id "
+                  "AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)")
+        params += [day, day]
+        status_col, tier_col = "p.status", "p.tier"
+    else:
+        source, status_col, tier_col = "view_roster r", "r.status", "r.tier"
+    for column, value in ((status_col, query.status), (tier_col, query.tier), ("r.kind", query.kind),
+                          ("r.sector", query.sector), ("r.growth_stage", query.growth_stage)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if query.library:
+        clauses.append("r.libraries_key LIKE ?")
+        params.append(f"%,{query.library},%")
+    for term in (query.q or "").split():
+        # Chinese names have no word breaks: each term matches anywhere in the name.
+        clauses.append("(r.name LIKE ? OR r.credit_code = ?)")
+        params += [f"%{term}%", term.upper()]
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    select = (f"SELECT r.doc, {status_col} AS status_then, {tier_col} AS tier_then FROM {source}")
+    return select + where, params
+
+
+def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: str | None,
+                 with_total: bool = True) -> tuple[list[dict[str, Any]], str | None, int | None]:
+    """One page of the roster; `cursor` continues it. Raises ValueError for a
+    cursor we did not make or an unknown sort."""
+    descending = query.sort.startswith("-")
+    key = SORTS.get(query.sort.lstrip("-"))
+    if key is None:
+        raise ValueError("sort")
+    sql, params = _where(query)
+    page_sql, page_params = sql, list(params)
     if cursor:
-        where.append("applied_position > ?")
-        params.append(decode_cursor(cursor))
-    sql = "SELECT doc FROM view_roster"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY applied_position LIMIT ?"
-    params.append(limit + 1)
+        value, position = decode_cursor(cursor)
+        op = "<" if descending else ">"
+        joiner = " AND " if " WHERE " in page_sql else " WHERE "
+        page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND r.applied_position {op} ?))"
+        page_params += [value, value, position]
+    direction = "DESC" if descending else "ASC"
+    page_sql += f" ORDER BY {key} {direction}, r.applied_position {direction} LIMIT ?"
+    page_params.append(limit + 1)
     with db.read() as tx:
-        docs = [decode_doc(r["doc"]) for r in tx.fetchall(sql, params)]
-    more = len(docs) > limit
-    docs = docs[:limit]
-    return docs, (encode_cursor(docs[-1]["applied_position"]) if more else None)
+        rows = tx.fetchall(page_sql, page_params)
+        total = tx.scalar(f"SELECT COUNT(*) FROM ({sql}) AS matching", params) if with_total else None
+    docs = []
+    for row in rows[:limit]:
+        doc = decode_doc(row["doc"])
+        if query.as_of is not None:
+            doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
+        docs.append(doc)
+    nxt = None
+    if len(rows) > limit:
+        last = docs[-1]
+        sort_value = {"applied": last["applied_position"], "name": last["name"],
+                      "credit_code": last["credit_code"], "admitted_on": last.get("admitted_on") or ""}
+        nxt = encode_cursor(sort_value[query.sort.lstrip("-")], last["applied_position"])
+    return docs, nxt, (int(total) if total is not None else None)
+
+
+def owing_dues(db: ViewDatabase, year: int) -> list[tuple[str, date | None]]:
+    """(id, admitted_on) of members in good standing with no dues for `year`."""
+    with db.read() as tx:
+        rows = tx.fetchall(
+            "SELECT id, admitted_on FROM view_roster WHERE status IN ('admitted', 'suspended') "
+            "AND dues_key NOT LIKE ?", (f"%,{year},%",))
+    return [(r["id"], date.fromisoformat(r["admitted_on"]) if r["admitted_on"] else None) for r in rows]
 
 
 def get_member(db: ViewDatabase, org_id: str) -> dict[str, Any] | None:
@@ -94,13 +291,13 @@ def get_member(db: ViewDatabase, org_id: str) -> dict[str, Any] | None:
     return decode_doc(row["doc"]) if row else None
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+def encode_cursor(value: Any, position: int) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([value, position])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """Raises ValueError for a cursor we did not make."""
-    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    if not raw.startswith("p"):
-        raise ValueError("bad cursor")
-    return int(raw[1:])
+def decode_cursor(cursor: str) -> tuple[Any, int]:
+    try:
+        value, position = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return value, int(position)
+    except (ValueError, TypeError, msgspec.DecodeError) as exc:
+        raise ValueError("cursor") from exc

@@ -89,6 +89,10 @@ class DocumentView(View):
             (key, pos, *(docs[key].get(c) for c in self.columns), _encode(docs[key]))
             for key, pos in touched.items()
         ])
+        self.derive(tx, {key: docs[key] for key in touched})
+
+    def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
+        """Write rows derived from the changed documents (a hook; none by default)."""
 
     def _load(self, tx: Tx, keys: set[str]) -> dict[str, dict[str, Any]]:
         docs: dict[str, dict[str, Any]] = {}

@@ -28,11 +28,14 @@ class Platform:
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start_workers(self) -> None:
-        """Embedded mode: the projector runs as a thread of this process."""
-        thread = threading.Thread(target=self.runner.run_forever, args=(self._stop,),
-                                  name="qihui-projector", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        """Embedded mode: the projector and the scheduler run as threads of this process."""
+        from workers.scheduler import run_scheduler
+
+        for name, target in (("qihui-projector", self.runner.run_forever),
+                             ("qihui-scheduler", lambda stop: run_scheduler(self, stop))):
+            thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def close(self) -> None:
         self._stop.set()

@@ -227,6 +227,20 @@ def worker_projector(interval: float) -> None:
         platform.close()
 
 
+@worker.command("scheduler")
+def worker_scheduler() -> None:
+    """Run the clock's jobs (lapse members with overdue dues, …) every interval."""
+    from workers.scheduler import run_scheduler
+
+    platform = _platform()
+    stop = _until_signalled()
+    click.echo(f"scheduler: ticking every {platform.settings.scheduler_interval:g}s")
+    try:
+        run_scheduler(platform, stop)
+    finally:
+        platform.close()
+
+
 @worker.command("relay")
 def worker_relay() -> None:
     """Publish every stored event to the NATS JetStream stream QIHUI_EVENTS."""

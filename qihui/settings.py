@@ -30,6 +30,7 @@ class Settings:
     token_ttl_seconds: int
     rate_limit_sign_in: str  # "count/seconds" per client address
     rate_limit_apply: str
+    dues_grace_days: int
 
     @property
     def is_postgres(self) -> bool:
@@ -80,6 +81,7 @@ class Settings:
             token_ttl_seconds=int(_get(env, "TOKEN_TTL_SECONDS", "28800") or 28800),
             rate_limit_sign_in=_get(env, "RATE_LIMIT_SIGN_IN", "10/60") or "10/60",
             rate_limit_apply=_get(env, "RATE_LIMIT_APPLY", "20/3600") or "20/3600",
+            dues_grace_days=int(_get(env, "DUES_GRACE_DAYS", "90") or 90),
         )
 
 

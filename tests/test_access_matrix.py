@@ -26,6 +26,16 @@ ACCESS = {
     ("GET", "/api/v1/members/{id:uuid}"): {"staff", "auditor", "member"},
     ("POST", "/api/v1/members/{id:uuid}/admit"): {"staff"},
     ("POST", "/api/v1/members/{id:uuid}/reject"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/suspend"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/reinstate"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/withdraw"): {"staff"},
+    ("PATCH", "/api/v1/members/{id:uuid}"): {"staff", "member"},
+    ("POST", "/api/v1/members/{id:uuid}/annual-stats"): {"staff", "member"},
+    ("POST", "/api/v1/members/{id:uuid}/dues"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/tier"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/libraries"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/growth-stage"): {"staff"},
+    ("GET", "/api/v1/members/export"): {"staff", "auditor"},
     ("POST", "/api/v1/auth/login"): ANYONE,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,
     ("GET", "/api/v1/auth/me"): SIGNED_IN,
@@ -64,7 +74,7 @@ def test_every_route_answers_every_caller_as_declared(platform):
             if template.startswith("/api/v1/accounts/"):
                 path = re.sub(r"[0-9a-f-]{36}", people.account_ids["member"], path)
             for caller in CALLERS:
-                response = client.request(method, path, json={} if method == "POST" else None,
+                response = client.request(method, path, json={} if method in ("POST", "PATCH") else None,
                                           headers=people.headers[caller])
                 allowed = caller in ACCESS[(method, template)]
                 status = response.status_code
