@@ -98,8 +98,8 @@ class TierChange(Strict):
 
 
 class LibraryChange(Strict):
-    add: list[Library] = []  # noqa: RUF012 (msgspec copies defaults)
-    remove: list[Library] = []  # noqa: RUF012
+    add: list[Library] = []
+    remove: list[Library] = []
     reason: Note | None = None
     effective_on: date | None = None
 
@@ -279,7 +279,7 @@ class MembersController(Controller):
     def export(
         self,
         request: Request,
-        format: Literal["csv", "xlsx"] = "csv",  # noqa: A002 (the public parameter name)
+        format: Literal["csv", "xlsx"] = "csv",
         status: Status | None = None,
         kind: Kind | None = None,
         tier: Tier | None = None,

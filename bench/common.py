@@ -6,7 +6,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from domain.organisations import Organisation
@@ -46,10 +46,16 @@ def fill_members(platform: Platform, organisations: int, chunk: int = 500) -> in
     for start in range(0, organisations, chunk):
         aggregates = []
         for i in range(start, min(start + chunk, organisations)):
-            fields = {**application(), "effective_on": date(2016, 1, 1)}
+            # Applications spread over 2016-2019, as the seed's roster grew 63 -> 490.
+            applied_on = date(2016, 1, 1) + timedelta(days=i * 1400 // max(organisations, 1))
+            fields = {**application(), "effective_on": applied_on}
             org = Organisation.apply(actor=Actor.public(), **fields)
             if i % 3:
-                org.admit(tier="member", note=None, effective_on=date(2016, 3, 31), actor=STAFF)
+                org.admit(tier="member" if i % 7 else "council", note=None,
+                          effective_on=applied_on + timedelta(days=30), actor=STAFF)
+                if i % 5 == 0:
+                    org.change_libraries(add=["high_tech"], remove=[], effective_on=applied_on + timedelta(days=60),
+                                         actor=STAFF, reason=None)
             claim = UniqueClaim(kind="credit_code", value=org.credit_code, owner_id=org.id,
                                 actor=Actor.public())
             aggregates += [org, claim]

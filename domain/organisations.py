@@ -113,11 +113,20 @@ class Organisation(Entity):
         self.contacts = contacts
         self.annual_stats = {str(annual_stats["year"]): annual_stats} if annual_stats else {}
         self.status = "applied"
+        self.status_since = effective_on
         self.tier: str | None = None
         self.admitted_on: date | None = None
         self.dues: dict[str, int] = {}  # year -> fen paid
         self.libraries: list[str] = []
         self.growth_stage: str | None = None
+
+    def check_effective(self, effective_on: date) -> None:
+        """A change cannot take effect before the current status did: the
+        history read "as of" a date must stay in order."""
+        if effective_on < self.status_since:
+            raise InvalidValue(
+                f"生效日期 {effective_on.isoformat()} 早于当前状态的生效日期 {self.status_since.isoformat()} "
+                f"(effective date before the current status took effect)", field="effective_on")
 
     # -- re-application ---------------------------------------------------------------
     def reapply(self, *, kind: str, name: str, sector: str, address: str | None,
@@ -125,6 +134,7 @@ class Organisation(Entity):
                 effective_on: date, actor: Actor, reason: str | None = None) -> None:
         """重新申请: a lapsed, withdrawn or rejected organisation applies again."""
         self.require_status("apply again", *REAPPLICABLE)
+        self.check_effective(effective_on)
         fields = _application(kind, name, sector, contacts, annual_stats)
         self._reapplied(address=address, effective_on=effective_on, actor=actor, reason=reason, **fields)
 
@@ -137,54 +147,65 @@ class Organisation(Entity):
             self.annual_stats = {**self.annual_stats, str(annual_stats["year"]): annual_stats}
         self.status = "applied"
         self.tier = None
+        self.status_since = effective_on
 
     # -- decisions ----------------------------------------------------------------------
     def admit(self, *, tier: str, note: str | None, effective_on: date, actor: Actor) -> None:
         """Admission (入会) by council meeting or secretariat decision."""
         self.require_status("admit", "applied")
+        self.check_effective(effective_on)
         _check_tier(tier)
         self._admitted(tier=tier, effective_on=effective_on, actor=actor, reason=note)
 
     @event("Admitted")
     def _admitted(self, tier: str, effective_on: date, actor: Actor, reason: str | None) -> None:
         self.status = "admitted"
+        self.status_since = effective_on
         self.tier = tier
         self.admitted_on = effective_on
 
     def reject(self, *, reason: str, effective_on: date, actor: Actor) -> None:
         self.require_status("reject", "applied")
+        self.check_effective(effective_on)
         self._rejected(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
     @event("Rejected")
     def _rejected(self, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "rejected"
+        self.status_since = effective_on
 
     def suspend(self, *, reason: str, effective_on: date, actor: Actor) -> None:
         """暂停会籍."""
         self.require_status("suspend", "admitted")
+        self.check_effective(effective_on)
         self._suspended(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
     @event("Suspended")
     def _suspended(self, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "suspended"
+        self.status_since = effective_on
 
     def reinstate(self, *, reason: str, effective_on: date, actor: Actor) -> None:
         """恢复会籍."""
         self.require_status("reinstate", "suspended")
+        self.check_effective(effective_on)
         self._reinstated(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
     @event("Reinstated")
     def _reinstated(self, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "admitted"
+        self.status_since = effective_on
 
     def withdraw(self, *, reason: str, effective_on: date, actor: Actor) -> None:
         """退会."""
         self.require_status("withdraw", *IN_GOOD_STANDING)
+        self.check_effective(effective_on)
         self._withdrawn(effective_on=effective_on, actor=actor, reason=_reason(reason))
 
     @event("Withdrawn")
     def _withdrawn(self, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "withdrawn"
+        self.status_since = effective_on
 
     # -- dues and lapse ---------------------------------------------------------------
     def dues_due_on(self, year: int) -> date:
@@ -225,11 +246,13 @@ class Organisation(Entity):
     @event("Lapsed")
     def _lapsed(self, year: int, effective_on: date, actor: Actor, reason: str) -> None:
         self.status = "lapsed"
+        self.status_since = effective_on
 
     # -- profile, tier, figures, tags --------------------------------------------------
     def change_tier(self, *, tier: str, reason: str, effective_on: date, actor: Actor) -> None:
         """会员等级变更 (e.g. elected to the council)."""
         self.require_status("change tier", *IN_GOOD_STANDING)
+        self.check_effective(effective_on)
         _check_tier(tier)
         if tier == self.tier:
             raise InvalidValue(f"会员等级已是 {tier} (tier unchanged)", field="tier")

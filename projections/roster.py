@@ -128,7 +128,8 @@ PERIODS_DDL = (
     "org_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT, status TEXT NOT NULL, "
     "tier TEXT, kind TEXT, sector TEXT)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_org ON view_roster_periods (org_id)",
-    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_from ON view_roster_periods (valid_from)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_status ON view_roster_periods "
+    "(status, valid_from, valid_to, org_id)",
 )
 
 
@@ -235,8 +236,7 @@ def _where(query: RosterQuery) -> tuple[str, list[Any]]:
         clauses.append("(r.name LIKE ? OR r.credit_code = ?)")
         params += [f"%{term}%", term.upper()]
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    select = (f"SELECT r.doc, {status_col} AS status_then, {tier_col} AS tier_then FROM {source}")
-    return select + where, params
+    return f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}", params
 
 
 def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: str | None,
@@ -248,7 +248,7 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     if key is None:
         raise ValueError("sort")
     sql, params = _where(query)
-    page_sql, page_params = sql, list(params)
+    page_sql, page_params = "SELECT r.doc, " + sql, list(params)
     if cursor:
         value, position = decode_cursor(cursor)
         op = "<" if descending else ">"
@@ -260,7 +260,8 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     page_params.append(limit + 1)
     with db.read() as tx:
         rows = tx.fetchall(page_sql, page_params)
-        total = tx.scalar(f"SELECT COUNT(*) FROM ({sql}) AS matching", params) if with_total else None
+        count_sql = "SELECT COUNT(*) " + sql[sql.index(" FROM "):]
+        total = tx.scalar(count_sql, params) if with_total else None
     docs = []
     for row in rows[:limit]:
         doc = decode_doc(row["doc"])

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -147,6 +148,74 @@ def list_users() -> None:
     for r in rows:
         click.echo(f"{r['username']:<24}{r['role'] or '-':<10}{r['status']:<10}"
                    f"{r['organisation_id'] or '-':<38}{r['last_sign_in_at'] or '-'}")
+
+
+# -- members -------------------------------------------------------------------------
+@main.group()
+def members() -> None:
+    """The member roster as files."""
+
+
+@members.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some rows are bad.")
+def members_import(file: Path, dry_run: bool, skip_bad: bool) -> None:
+    """Import an existing member list (CSV or XLSX with Chinese headers: 单位名称,
+    统一社会信用代码, 单位类型, 所属行业, 联系人, 联系电话, 入会日期; optional 地址,
+    电子邮箱, 会员等级). Running the same file again changes nothing."""
+    from domain.values import Actor
+    from service.roster_files import plan_import, read_table, run_import
+
+    platform = _platform()
+    try:
+        plan = plan_import(read_table(file), lambda code: _is_registered(platform, code))
+        for p in plan.problems:
+            click.echo(f"第 {p.row} 行 row {p.row}: {p.field}: {p.message}", err=True)
+        click.echo(f"{plan.rows} rows: {len(plan.ready)} to import, {len(plan.existing)} already "
+                   f"registered, {len(plan.problems)} problems")
+        if dry_run:
+            raise SystemExit(1 if plan.problems else 0)
+        if plan.problems and not skip_bad:
+            raise click.ClickException("nothing imported: fix the rows above, or pass --skip-bad")
+        imported = run_import(platform.writer, plan, Actor(id="cli", role="system"))
+        click.echo(f"imported {imported} organisations")
+    finally:
+        platform.close()
+
+
+def _is_registered(platform: Platform, credit_code: str) -> bool:
+    from eventsourcing.application import AggregateNotFoundError
+
+    from domain.unique import claim_id
+
+    try:
+        platform.app.repository.get(claim_id("credit_code", credit_code))
+    except AggregateNotFoundError:
+        return False
+    return True
+
+
+@members.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--status", default=None)
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD: the roster as it stood that day.")
+def members_export(file: Path, status: str | None, as_of: str | None) -> None:
+    """Export the roster to FILE (.csv or .xlsx, by its extension)."""
+    from datetime import date
+
+    from projections.roster import RosterQuery
+    from service.roster_files import export_roster
+
+    fmt = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
+    platform = _platform()
+    try:
+        platform.runner.catch_up()
+        query = RosterQuery(status=status, as_of=date.fromisoformat(as_of) if as_of else None)
+        file.write_bytes(export_roster(platform.views, query, fmt))
+    finally:
+        platform.close()
+    click.echo(f"wrote {file}")
 
 
 # -- projections ---------------------------------------------------------------------

@@ -50,10 +50,10 @@ def test_an_application_travels_to_the_roster(client, staff):
     assert member["status_history"][0]["actor"]["role"] == "public"
 
 
-def test_staff_admit_and_the_roster_filters_by_status(client, staff):
+def test_staff_admit_and_the_roster_filters_by_status(client, staff, platform):
     admitted, pending, rejected = apply(client), apply(client), apply(client)
     r = client.post(f"/api/v1/members/{admitted['id']}/admit",
-                    json={"tier": "council", "note": "2016年第一次理事会", "effective_on": "2016-03-31"},
+                    json={"tier": "council", "note": "2026年第一次理事会"},
                     headers=staff)
     assert r.status_code == 200, r.text
     r = client.post(f"/api/v1/members/{rejected['id']}/reject", json={"reason": "非本市注册企业"},
@@ -65,8 +65,9 @@ def test_staff_admit_and_the_roster_filters_by_status(client, staff):
     assert by_status == {"admitted": [admitted["id"]], "applied": [pending["id"]],
                          "rejected": [rejected["id"]]}
     member = client.get(f"/api/v1/members/{admitted['id']}", headers=staff).json()
-    assert (member["tier"], member["admitted_on"]) == ("council", "2016-03-31")
-    assert member["status_history"][-1]["reason"] == "2016年第一次理事会"
+    today = platform.clock.today().isoformat()  # effective today, in Shanghai
+    assert (member["tier"], member["admitted_on"]) == ("council", today)
+    assert member["status_history"][-1]["reason"] == "2026年第一次理事会"
 
 
 def test_illegal_transitions_are_409_with_a_stable_code(client, staff):
@@ -195,3 +196,9 @@ def test_every_route_declares_an_access_policy(platform):
         if "policy" not in handler.opt and handler.http_methods != {"OPTIONS"}
     ]
     assert undeclared == []
+
+
+def test_an_admission_cannot_take_effect_before_the_application(client, staff):
+    org = apply(client)
+    r = client.post(f"/api/v1/members/{org['id']}/admit", json={"effective_on": "2016-03-31"}, headers=staff)
+    assert_problem(r, 422, field="effective_on")

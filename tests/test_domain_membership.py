@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from domain.errors import IllegalTransition, InvalidValue
-from domain.organisations import Organisation
+from domain.errors import DomainError, IllegalTransition, InvalidValue
+from domain.organisations import DuesNotOverdue, Organisation
 from domain.values import Actor, normalise_credit_code
 from tests.factories import credit_code, with_wrong_check_digit
 
@@ -99,3 +99,158 @@ class TestMembershipLifecycle:
             new_applicant(annual_stats={"year": 2015, "employees": 10, "rd_staff": 11,
                                         "revenue_fen": 0, "rd_spend_fen": 0})
         assert caught.value.field == "annual_stats.rd_staff"
+
+
+# -- the whole lifecycle (issue 4) --------------------------------------------------------------
+
+DAY = date(2019, 1, 10)
+
+
+def in_status(status: str) -> Organisation:
+    """An organisation brought to `status` through the real transitions."""
+    org = new_applicant()
+    if status == "applied":
+        return org
+    if status == "rejected":
+        org.reject(reason="材料不全", effective_on=DAY, actor=STAFF)
+        return org
+    org.admit(tier="member", note=None, effective_on=date(2018, 5, 1), actor=STAFF)
+    if status == "suspended":
+        org.suspend(reason="违反章程", effective_on=DAY, actor=STAFF)
+    elif status == "withdrawn":
+        org.withdraw(reason="企业注销", effective_on=DAY, actor=STAFF)
+    elif status == "lapsed":
+        org.lapse_for_unpaid_dues(year=2019, today=date(2019, 6, 1), grace_days=90, actor=Actor.system())
+    return org
+
+
+LATER = date(2019, 7, 1)
+ACTIONS = {
+    "admit": lambda o: o.admit(tier="member", note=None, effective_on=LATER, actor=STAFF),
+    "reject": lambda o: o.reject(reason="r", effective_on=LATER, actor=STAFF),
+    "suspend": lambda o: o.suspend(reason="r", effective_on=LATER, actor=STAFF),
+    "reinstate": lambda o: o.reinstate(reason="r", effective_on=LATER, actor=STAFF),
+    "withdraw": lambda o: o.withdraw(reason="r", effective_on=LATER, actor=STAFF),
+    "reapply": lambda o: o.reapply(kind="enterprise", name="新名称有限公司", sector="光电", address=None,
+                                   contacts=[{"name": "李娜", "phone": "13900000000"}], annual_stats=None,
+                                   effective_on=LATER, actor=Actor.public()),
+}
+# (status, action) -> status afterwards; every pair not listed is refused.
+ALLOWED = {
+    ("applied", "admit"): "admitted", ("applied", "reject"): "rejected",
+    ("admitted", "suspend"): "suspended", ("admitted", "withdraw"): "withdrawn",
+    ("suspended", "reinstate"): "admitted", ("suspended", "withdraw"): "withdrawn",
+    ("lapsed", "reapply"): "applied", ("withdrawn", "reapply"): "applied", ("rejected", "reapply"): "applied",
+}
+
+
+@pytest.mark.parametrize("status", ["applied", "admitted", "suspended", "lapsed", "withdrawn", "rejected"])
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_every_transition_and_refusal(status, action):
+    org = in_status(status)
+    before = len(org.pending_events)
+    if (status, action) in ALLOWED:
+        ACTIONS[action](org)
+        assert org.status == ALLOWED[(status, action)]
+        assert org.pending_events[-1].actor in (STAFF, Actor.public())
+    else:
+        with pytest.raises(IllegalTransition):
+            ACTIONS[action](org)
+        assert len(org.pending_events) == before and org.status == status
+
+
+def test_a_change_cannot_take_effect_before_the_current_status():
+    org = in_status("admitted")  # admitted 2018-05-01
+    with pytest.raises(InvalidValue) as caught:
+        org.suspend(reason="违反章程", effective_on=date(2018, 4, 30), actor=STAFF)
+    assert caught.value.field == "effective_on"
+
+
+def test_status_changes_need_a_reason():
+    org = in_status("admitted")
+    with pytest.raises(InvalidValue):
+        org.suspend(reason=" ", effective_on=DAY, actor=STAFF)
+
+
+class TestDuesAndLapse:
+    def test_dues_fall_due_on_1_january_or_on_admission_that_year(self):
+        org = in_status("admitted")  # admitted 2018-05-01
+        assert org.dues_due_on(2018) == date(2018, 5, 1)
+        assert org.dues_due_on(2019) == date(2019, 1, 1)
+
+    def test_a_member_lapses_only_after_the_grace_period(self):
+        org = in_status("admitted")
+        with pytest.raises(DuesNotOverdue):  # 1 Jan + 90 days = 1 April
+            org.lapse_for_unpaid_dues(year=2019, today=date(2019, 4, 1), grace_days=90, actor=Actor.system())
+        org.lapse_for_unpaid_dues(year=2019, today=date(2019, 4, 2), grace_days=90, actor=Actor.system())
+        lapsed = org.pending_events[-1]
+        assert org.status == "lapsed" and "2019" in lapsed.reason and "90" in lapsed.reason
+        assert lapsed.actor == Actor.system()
+
+    def test_paid_dues_prevent_the_lapse_and_cannot_be_paid_twice(self):
+        org = in_status("admitted")
+        org.pay_dues(year=2019, amount_fen=200_000, effective_on=date(2019, 2, 1), actor=STAFF)
+        with pytest.raises(DuesNotOverdue):
+            org.lapse_for_unpaid_dues(year=2019, today=date(2019, 12, 1), grace_days=90, actor=Actor.system())
+        with pytest.raises(DomainError) as caught:
+            org.pay_dues(year=2019, amount_fen=200_000, effective_on=date(2019, 3, 1), actor=STAFF)
+        assert caught.value.code == "dues_already_paid"
+
+    def test_a_lapsed_member_cannot_lapse_again_or_pay(self):
+        org = in_status("lapsed")
+        with pytest.raises(IllegalTransition):
+            org.lapse_for_unpaid_dues(year=2019, today=date(2019, 12, 1), grace_days=90, actor=Actor.system())
+        with pytest.raises(IllegalTransition):
+            org.pay_dues(year=2019, amount_fen=1, effective_on=DAY, actor=STAFF)
+
+    def test_money_must_be_positive(self):
+        with pytest.raises(InvalidValue) as caught:
+            in_status("admitted").pay_dues(year=2019, amount_fen=0, effective_on=DAY, actor=STAFF)
+        assert caught.value.field == "amount_fen"
+
+
+class TestProfileAndTags:
+    def test_only_real_profile_changes_are_recorded(self):
+        org = in_status("admitted")
+        before = len(org.pending_events)
+        org.update_profile(changes={"name": org.name}, actor=STAFF, reason=None)
+        assert len(org.pending_events) == before
+        org.update_profile(changes={"name": "厦门新名称科技有限公司", "sector": "新材料"}, actor=STAFF,
+                           reason="工商变更")
+        assert org.pending_events[-1].changes == {"name": "厦门新名称科技有限公司", "sector": "新材料"}
+
+    def test_profile_refuses_other_fields(self):
+        with pytest.raises(InvalidValue):
+            in_status("admitted").update_profile(changes={"credit_code": "x"}, actor=STAFF, reason=None)
+
+    def test_contacts_keep_their_ids_and_unknown_ids_are_refused(self):
+        org = in_status("admitted")
+        kept = org.contacts[0]
+        org.change_contacts(contacts=[kept, {"name": "赵磊", "phone": "13700000000"}], actor=STAFF,
+                            reason=None)
+        assert org.contacts[0]["id"] == kept["id"] and org.contacts[1]["id"]
+        with pytest.raises(InvalidValue):
+            org.change_contacts(contacts=[{"id": "nope", "name": "x", "phone": "1"}], actor=STAFF, reason=None)
+
+    def test_tier_libraries_and_growth_stage(self):
+        org = in_status("admitted")
+        org.change_tier(tier="council", reason="第二届理事会选举", effective_on=DAY, actor=STAFF)
+        with pytest.raises(InvalidValue):
+            org.change_tier(tier="council", reason="again", effective_on=DAY, actor=STAFF)
+        org.change_libraries(add=["tech_sme", "high_tech"], remove=[], effective_on=DAY, actor=STAFF,
+                             reason=None)
+        org.change_libraries(add=[], remove=["tech_sme"], effective_on=DAY, actor=STAFF, reason=None)
+        assert org.libraries == ["high_tech"]
+        with pytest.raises(InvalidValue):
+            org.change_libraries(add=["bank"], remove=[], effective_on=DAY, actor=STAFF, reason=None)
+        org.move_growth_stage(stage="high_tech", effective_on=DAY, actor=STAFF, reason=None)
+        assert org.growth_stage == "high_tech"
+        with pytest.raises(IllegalTransition):
+            in_status("lapsed").change_tier(tier="council", reason="r", effective_on=DAY, actor=STAFF)
+
+    def test_yearly_figures_replace_the_same_year(self):
+        org = in_status("admitted")
+        stats = {"year": 2018, "employees": 50, "rd_staff": 6, "revenue_fen": 1, "rd_spend_fen": 1}
+        org.record_annual_stats(stats=stats, actor=STAFF)
+        org.record_annual_stats(stats={**stats, "employees": 60}, actor=STAFF)
+        assert org.annual_stats["2018"]["employees"] == 60

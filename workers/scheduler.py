@@ -51,7 +51,7 @@ def tick(platform: Any) -> dict[str, int]:
     for job in JOBS:
         try:
             done[job.__name__] = job(platform)
-        except Exception:  # noqa: BLE001 (one failing job must not stop the others)
+        except Exception:
             log.exception("scheduler job %s failed", job.__name__)
     return done
 

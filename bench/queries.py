@@ -1,0 +1,80 @@
+"""Roster queries over 10,000 organisations: p50 and p99 latency.
+
+Each query is run as the API runs it (projections.roster.list_members, one
+page of 50 with its total). Baseline, same run: fetching one member by id.
+
+    .venv/bin/python bench/queries.py [--organisations 10000] [--runs 300] [--backend sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import fill_members, fresh_platform
+from projections.roster import RosterQuery, get_member, list_members
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def measure(backend: str, organisations: int, runs: int) -> list[tuple[str, float, float]]:
+    rng = random.Random(1)
+    with fresh_platform(backend) as platform:
+        fill_members(platform, organisations)
+        platform.runner.catch_up()
+        with platform.views.read() as tx:
+            ids = [r["id"] for r in tx.fetchall("SELECT id FROM view_roster")]
+        queries = {
+            "baseline: one member by id": lambda: get_member(platform.views, rng.choice(ids)),
+            "filtered page (admitted, kind, tier)": lambda: list_members(
+                platform.views, RosterQuery(status="admitted", kind="enterprise", tier="member"),
+                limit=50, cursor=None),
+            "filtered page (library, by name)": lambda: list_members(
+                platform.views, RosterQuery(library="high_tech", sort="name"), limit=50, cursor=None),
+            "search (q=光电)": lambda: list_members(platform.views, RosterQuery(q="光电"), limit=50, cursor=None),
+            "search (q=厦门 装备)": lambda: list_members(platform.views, RosterQuery(q="厦门 装备"), limit=50,
+                                                     cursor=None),
+            "as-of (admitted on a random day)": lambda: list_members(
+                platform.views, RosterQuery(status="admitted",
+                                            as_of=date(2016 + rng.randrange(4), rng.randrange(1, 13), 15)),
+                limit=50, cursor=None),
+        }
+        results = []
+        for name, run in queries.items():
+            for _ in range(10):
+                run()  # warm up
+            samples = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                run()
+                samples.append((time.perf_counter() - t0) * 1000)
+            p50, p99 = percentiles(samples)
+            results.append((name, p50, p99))
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--organisations", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
+        print(f"\n{backend}: {args.organisations} organisations, {args.runs} runs each (ms)")
+        print(f"{'query':<40}{'p50':>8}{'p99':>8}")
+        for name, p50, p99 in measure(backend, args.organisations, args.runs):
+            print(f"{name:<40}{p50:>8.2f}{p99:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
