@@ -1,7 +1,8 @@
 """Projection catch-up: rebuild every view from zero, in events per second.
 
 Baseline, same run and same log: reading and decoding the notification log
-with nothing written (the ceiling any projection can reach).
+with nothing written (the ceiling any projection can reach). Each figure is
+the median of three runs.
 
     .venv/bin/python bench/projections.py [--events 60000] [--backend sqlite|postgres|both]
 """
@@ -9,6 +10,7 @@ with nothing written (the ceiling any projection can reach).
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,15 +31,18 @@ def read_and_decode(platform, batch_size: int) -> int:
 def measure(backend: str, events: int) -> dict[str, float]:
     with fresh_platform(backend) as platform:
         stored = fill_members(platform, organisations=events * 3 // 8)
-        # Warm both paths once (imports, caches, statement preparation).
+        # Warm both paths once (imports, caches, statement preparation), then
+        # take the median of three runs each: the machine is shared and noisy.
         read_and_decode(platform, platform.runner.batch_size)
-        t0 = time.perf_counter()
-        read = read_and_decode(platform, platform.runner.batch_size)
-        baseline = read / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        rebuilt = platform.runner.rebuild()
-        rate = rebuilt / (time.perf_counter() - t0)
-        return {"events": stored, "baseline": baseline, "rebuild": rate}
+        baselines, rates = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            read = read_and_decode(platform, platform.runner.batch_size)
+            baselines.append(read / (time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            rebuilt = platform.runner.rebuild()
+            rates.append(rebuilt / (time.perf_counter() - t0))
+        return {"events": stored, "baseline": statistics.median(baselines), "rebuild": statistics.median(rates)}
 
 
 def main() -> None:

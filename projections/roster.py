@@ -180,11 +180,11 @@ class RosterView(DocumentView):
             chunk = keys[i:i + 500]
             tx.execute(f"DELETE FROM view_roster_periods WHERE org_id IN ({', '.join('?' for _ in chunk)})",
                        chunk)
-        tx.executemany(
-            "INSERT INTO view_roster_periods (org_id, valid_from, valid_to, status, tier, kind, sector) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        tx.insert_rows(
+            "view_roster_periods", ("org_id", "valid_from", "valid_to", "status", "tier", "kind", "sector"),
             [(key, start, end, status, tier, doc["kind"], doc["sector"])
              for key, doc in docs.items() for start, end, status, tier in periods(doc)],
+            types=("TEXT",) * 7,
         )
 
 

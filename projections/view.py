@@ -63,13 +63,10 @@ class DocumentView(View):
                 *(f"CREATE INDEX IF NOT EXISTS ix_{cls.table}_{c} ON {cls.table} ({c})"
                   for c in cls.indexes),
             )
-            names = ["id", "position", *cls.columns, "doc"]
-            updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
-            cls._upsert = (
-                f"INSERT INTO {cls.table} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' for _ in names)}) "
-                f"ON CONFLICT (id) DO UPDATE SET {updates}"
-            )
+            cls._names = ("id", "position", *cls.columns, "doc")
+            cls._types = ("TEXT", "BIGINT", *cls.columns.values(), "TEXT")
+            updates = ", ".join(f"{c} = excluded.{c}" for c in cls._names[1:])
+            cls._on_conflict = f"ON CONFLICT (id) DO UPDATE SET {updates}"
 
     def key(self, event: Any) -> str:
         return str(event.originator_id)
@@ -85,10 +82,10 @@ class DocumentView(View):
             doc = docs.setdefault(key, {})
             self.handlers[type(e)](doc, e, pos)
             touched[key] = pos
-        tx.executemany(self._upsert, [
+        tx.insert_rows(self.table, self._names, [
             (key, pos, *(docs[key].get(c) for c in self.columns), _encode(docs[key]))
             for key, pos in touched.items()
-        ])
+        ], on_conflict=self._on_conflict, types=self._types)
         self.derive(tx, {key: docs[key] for key in touched})
 
     def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
