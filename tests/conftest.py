@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from api.app import create_app
 from qihui.bootstrap import Platform, bootstrap
 from qihui.settings import Settings
+from tests.http import create_staff, in_process_client, login
 from tests.servers import NatsServer, PostgresServer
 
 _db_numbers = itertools.count(1)
@@ -67,3 +69,17 @@ def make_platform(store_env: dict[str, str]) -> Iterator[Any]:
 @pytest.fixture
 def platform(make_platform: Any) -> Platform:
     return make_platform()
+
+
+@pytest.fixture
+def client(platform: Platform) -> Iterator[Any]:
+    """An HTTP client on the platform, with one staff account ("secretary")."""
+    create_staff(platform)
+    with in_process_client(create_app(platform)) as client:
+        yield client
+
+
+@pytest.fixture
+def staff(client: Any) -> dict[str, str]:
+    """The staff account's Authorization header."""
+    return login(client)

@@ -4,24 +4,10 @@ disabling, throttling, rate limits, and no secret in logs or in the store."""
 import logging
 from datetime import timedelta
 
-import pytest
-
 from api.app import create_app
 from tests.factories import application
 from tests.http import STAFF_PASSWORD, create_staff, in_process_client, login
 from tests.roles import PASSWORD, admitted_org, invited
-
-
-@pytest.fixture
-def client(platform):
-    create_staff(platform)
-    with in_process_client(create_app(platform)) as client:
-        yield client
-
-
-@pytest.fixture
-def staff(client):
-    return login(client)
 
 
 def invitation(client, staff, **body):

@@ -6,19 +6,7 @@ import pytest
 
 from api.app import create_app
 from tests.factories import application, credit_code, with_wrong_check_digit
-from tests.http import create_staff, http, in_process_client, live_server, login
-
-
-@pytest.fixture
-def client(platform):
-    create_staff(platform)
-    with in_process_client(create_app(platform)) as client:
-        yield client
-
-
-@pytest.fixture
-def staff(client):
-    return login(client)
+from tests.http import http, live_server, login
 
 
 def apply(client, **overrides):

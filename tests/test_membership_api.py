@@ -5,25 +5,10 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
-import pytest
 from openpyxl import load_workbook
 
-from api.app import create_app
 from tests.factories import application
-from tests.http import create_staff, in_process_client, login
 from workers.scheduler import tick
-
-
-@pytest.fixture
-def client(platform):
-    create_staff(platform)
-    with in_process_client(create_app(platform)) as client:
-        yield client
-
-
-@pytest.fixture
-def staff(client):
-    return login(client)
 
 
 def on(platform, day: date) -> None:
