@@ -13,6 +13,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from api.accounts import AccountsController, AuthController
 from api.health import health, ready
 from api.members import MembersController
+from api.sessions import SessionsController
 from api.policy import policy_guard
 from api.problems import HANDLERS
 from api.ratelimit import RateLimit
@@ -30,7 +31,7 @@ def create_app(platform: Platform) -> Litestar:
         yield
 
     return Litestar(
-        route_handlers=[MembersController, AuthController, AccountsController, health, ready],
+        route_handlers=[MembersController, SessionsController, AuthController, AccountsController, health, ready],
         guards=[policy_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

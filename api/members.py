@@ -18,6 +18,7 @@ from domain.errors import InvalidValue
 from domain.organisations import Organisation
 from domain.values import normalise_credit_code
 from projections import roster
+from projections.sessions import attendance_of
 from service import membership
 from service.roster_files import EXPORT_TYPES, export_roster
 
@@ -310,4 +311,17 @@ class MembersController(Controller):
         doc = roster.get_member(p.views, str(id))
         if doc is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
-        return doc
+        attendance = attendance_of(p.views, str(id))
+        return doc | {"no_show_count": attendance["no_show_count"],
+                      "late_cancellation_count": attendance["late_cancellation_count"]}
+
+    @get("/{id:uuid}/sessions", opt=allow("staff", "auditor", "member", member_of="id"),
+         operation_id="memberSessions", sync_to_thread=True)
+    def sessions(self, request: Request, id: UUID,
+                 min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+        """参会记录: the organisation's sessions, newest first, with no-shows and late cancellations."""
+        p = platform_of(request)
+        wait_for_view(p, "attendance", min_position)
+        if roster.get_member(p.views, str(id)) is None:
+            raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
+        return attendance_of(p.views, str(id))

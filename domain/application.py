@@ -10,6 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.organisations import Organisation
+from domain.sessions import Session
 from domain.values import Actor
 
 
@@ -39,7 +40,8 @@ class Qihui(Application):
     # The name gives every setting its QIHUI_ prefix (QIHUI_PERSISTENCE_MODULE, …).
     name = "qihui"
     # Members accumulate years of history: cold loads start from a snapshot.
-    snapshotting_intervals = {Organisation: 50}  # noqa: RUF012 (library's class attribute)
+    # A popular session gathers thousands of events in a rush.
+    snapshotting_intervals = {Organisation: 50, Session: 200}  # noqa: RUF012 (library's class attribute)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

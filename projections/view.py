@@ -71,17 +71,22 @@ class DocumentView(View):
     def key(self, event: Any) -> str:
         return str(event.originator_id)
 
+    def keys(self, event: Any) -> list[str]:
+        """The rows an event touches (one by default; a session's event may touch
+        every registrant's row). Handlers find their row's key in doc["id"]."""
+        return [self.key(event)]
+
     def apply(self, tx: Tx, events: Sequence[tuple[int, Any]]) -> None:
         mine = [(pos, e) for pos, e in events if type(e) in self.handlers]
         if not mine:
             return
-        docs = self._load(tx, {self.key(e) for _, e in mine})
+        docs = self._load(tx, {k for _, e in mine for k in self.keys(e)})
         touched: dict[str, int] = {}
         for pos, e in mine:
-            key = self.key(e)
-            doc = docs.setdefault(key, {})
-            self.handlers[type(e)](doc, e, pos)
-            touched[key] = pos
+            handler = self.handlers[type(e)]
+            for key in self.keys(e):
+                handler(docs.setdefault(key, {"id": key}), e, pos)
+                touched[key] = pos
         tx.insert_rows(self.table, self._names, [
             (key, pos, *(docs[key].get(c) for c in self.columns), _encode(docs[key]))
             for key, pos in touched.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tests.factories import application
 from tests.http import create_staff, login
@@ -14,6 +15,7 @@ PASSWORD = "a-long-enough-password"
 class Cast:
     org_a: str  # the organisation a route concerns
     org_b: str  # somebody else's
+    session: str  # a salon both may register for
     headers: dict[str, dict[str, str]]  # caller -> Authorization header ({} = no token)
     account_ids: dict[str, str]
 
@@ -54,4 +56,9 @@ def cast(platform, client) -> Cast:
     }
     ids = {name: client.get("/api/v1/auth/me", headers=h).json()["id"]
            for name, h in headers.items() if h}
-    return Cast(org_a, org_b, headers, ids)
+    starts = platform.clock.now() + timedelta(days=10)
+    session = client.post("/api/v1/sessions", headers=staff, json={
+        "kind": "salon", "title": "企业科协建设小集会", "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(), "venue": "协会会议室",
+        "registration_closes_at": (starts - timedelta(days=1)).isoformat()}).json()["id"]
+    return Cast(org_a, org_b, session, headers, ids)

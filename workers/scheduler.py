@@ -18,7 +18,10 @@ from uuid import UUID
 from domain.errors import DomainError
 from domain.organisations import dues_due_on
 from projections.roster import owing_dues
+from domain.values import Actor
+from projections.sessions import due_for_attendance, due_to_close
 from service.membership import lapse_if_overdue
+from service.sessions import on_session
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,32 @@ def lapse_unpaid_dues(platform: Any) -> int:
     return lapsed
 
 
-JOBS: tuple[Job, ...] = (lapse_unpaid_dues,)
+def _each(platform: Any, ids: list[str], change: Callable[[Any], None]) -> int:
+    done = 0
+    for session_id in ids:
+        try:
+            platform.writer.execute(on_session(UUID(session_id), change))
+            done += 1
+        except DomainError as exc:  # already done (another scheduler) or no longer due
+            log.info("session %s: %s", session_id, exc.code)
+    return done
+
+
+def close_registrations(platform: Any) -> int:
+    """报名截止: close registration of sessions whose deadline has passed."""
+    now = platform.clock.now()
+    return _each(platform, due_to_close(platform.views, now.isoformat()),
+                 lambda s: s.close_registration(now=now, actor=Actor.system()))
+
+
+def record_no_shows(platform: Any) -> int:
+    """缺席登记: after a session ends, confirmed organisations with no check-in are no-shows."""
+    now = platform.clock.now()
+    return _each(platform, due_for_attendance(platform.views, now.isoformat()),
+                 lambda s: s.record_no_shows(now=now, actor=Actor.system()))
+
+
+JOBS: tuple[Job, ...] = (lapse_unpaid_dues, close_registrations, record_no_shows)
 
 
 def tick(platform: Any) -> dict[str, int]:

@@ -1,0 +1,278 @@
+"""Trainings, salons, briefings and matchmaking meetings (API.md "Sessions")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Parameter
+from msgspec import Meta
+
+from api.deps import platform_of, wait_for_view
+from api.policy import actor_of, allow, principal_of, signed_in
+from projections import sessions as views
+from service import sessions
+
+Kind = Literal["training", "salon", "briefing", "matchmaking"]
+Instant = Annotated[datetime, Meta(tz=True)]  # RFC 3339 with an offset; stored in UTC
+Text = Annotated[str, Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class SessionIn(Strict):
+    kind: Kind
+    title: Text
+    starts_at: Instant
+    ends_at: Instant
+    venue: Annotated[str, Meta(min_length=1, max_length=500)]
+    registration_closes_at: Instant
+    capacity: Annotated[int, Meta(ge=1, le=100_000)] | None = None  # salons default to 20
+    seats_per_organisation: Annotated[int, Meta(ge=1, le=50)] = 1
+    topic: Annotated[str, Meta(max_length=2000)] | None = None
+    members_only: bool = True
+    waitlist: bool = True
+
+
+class Attendee(Strict):
+    name: Annotated[str, Meta(min_length=1, max_length=50)]
+    phone: Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 \-]{4,24}$")] | None = None
+    position: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class RegistrationIn(Strict):
+    organisation_id: UUID
+    attendees: Annotated[list[Attendee], Meta(min_length=1, max_length=50)]
+
+
+class CheckIn(Strict):
+    organisation_id: UUID
+    attendee_name: Annotated[str, Meta(min_length=1, max_length=50)]
+
+
+class FeedbackIn(Strict):
+    rating: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class CancelIn(Strict):
+    reason: Reason
+
+
+class RescheduleIn(Strict):
+    starts_at: Instant
+    ends_at: Instant
+    reason: Reason
+
+
+class CapacityIn(Strict):
+    capacity: Annotated[int, Meta(ge=1, le=100_000)]
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class SubstitutionIn(Strict):
+    attendee_name: Annotated[str, Meta(min_length=1, max_length=50)]
+    substitute: Attendee
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class MoveIn(Strict):
+    to_position: Annotated[int, Meta(ge=1)]
+    reason: Reason
+
+
+class Done(msgspec.Struct):
+    id: UUID
+    position: int
+
+
+class RegistrationOut(msgspec.Struct):
+    session_id: UUID
+    organisation_id: UUID
+    status: str
+    position: int
+    waitlist_position: int | None = None
+
+
+class SessionsPage(msgspec.Struct):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _own_organisation(request: Request, organisation_id: UUID) -> None:
+    """A member acts only for its own organisation (staff for any)."""
+    who = principal_of(request)
+    if who is not None and who.role == "member" and who.organisation_id != str(organisation_id):
+        raise PermissionDeniedException("会员只能为本单位报名 (members register their own organisation)")
+
+
+class SessionsController(Controller):
+    path = "/api/v1/sessions"
+    tags = ["sessions 活动"]  # noqa: RUF012
+
+    @post("/", opt=allow("staff"), operation_id="scheduleSession", status_code=201)
+    async def schedule(self, request: Request, data: SessionIn) -> Done:
+        """安排活动: a training, salon (at most 20 organisations), briefing or matchmaking meeting."""
+        p = platform_of(request)
+        fields = msgspec.structs.asdict(data)
+        for key in ("starts_at", "ends_at", "registration_closes_at"):
+            fields[key] = _utc(fields[key])
+        session_id, position = await p.writer.run(sessions.schedule(fields, now=p.clock.now(),
+                                                                    actor=actor_of(request)))
+        return Done(id=session_id, position=position)
+
+    @get("/", opt=signed_in(), operation_id="listSessions", sync_to_thread=True)
+    def list(
+        self,
+        request: Request,
+        kind: Kind | None = None,
+        from_: Annotated[Instant | None, Parameter(query="from")] = None,
+        to: Instant | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+    ) -> SessionsPage:
+        """活动列表: sessions by start time, filtered by kind and period."""
+        p = platform_of(request)
+        wait_for_view(p, "sessions", min_position)
+        docs = views.list_sessions(p.views, kind=kind, starts_from=_utc(from_).isoformat() if from_ else None,
+                                   starts_to=_utc(to).isoformat() if to else None, limit=limit + 1, after=cursor)
+        more = len(docs) > limit
+        docs = docs[:limit]
+        summary = [{k: d[k] for k in ("id", "kind", "title", "topic", "starts_at", "ends_at", "venue", "capacity",
+                                      "seats_per_organisation", "registration_closes_at", "members_only",
+                                      "waitlist_enabled", "status", "registration_open")}
+                   | {"confirmed_count": len(d["confirmed"]), "waitlist_count": len(d["waitlist"])}
+                   for d in docs]
+        return SessionsPage(items=summary,
+                            next_cursor=(docs[-1]["starts_at"] + docs[-1]["id"]) if more else None)
+
+    @get("/{id:uuid}", opt=signed_in(), operation_id="getSession", sync_to_thread=True)
+    def show(self, request: Request, id: UUID,
+             min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+        """活动详情: the session and its counts (the roster of registrants is staff-only)."""
+        p = platform_of(request)
+        wait_for_view(p, "sessions", min_position)
+        doc = _session(p, id)
+        mine = None
+        who = principal_of(request)
+        if who is not None and who.organisation_id:
+            registration = doc["registrations"].get(who.organisation_id)
+            if registration is not None:
+                position = (doc["waitlist"].index(who.organisation_id) + 1
+                            if who.organisation_id in doc["waitlist"] else None)
+                mine = {**registration, "waitlist_position": position}
+        public = {k: v for k, v in doc.items()
+                  if k not in ("registrations", "confirmed", "waitlist", "checked_in", "no_shows", "feedback")}
+        return public | {"confirmed_count": len(doc["confirmed"]), "waitlist_count": len(doc["waitlist"]),
+                         "my_registration": mine}
+
+    @get("/{id:uuid}/roster", opt=allow("staff", "auditor"), operation_id="sessionRoster", sync_to_thread=True)
+    def roster(self, request: Request, id: UUID,
+               min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+        """签到名单: confirmed, the waitlist in order, who checked in, and the counts."""
+        p = platform_of(request)
+        wait_for_view(p, "sessions", min_position)
+        return views.session_roster(p.views, _session(p, id))
+
+    @post("/{id:uuid}/registrations", opt=allow("staff", "member"), operation_id="register", status_code=201)
+    async def register(self, request: Request, id: UUID, data: RegistrationIn) -> RegistrationOut:
+        """报名: confirmed while seats last, then waitlisted in arrival order (409 session_full without one)."""
+        _own_organisation(request, data.organisation_id)
+        p = platform_of(request)
+        attendees = [msgspec.to_builtins(a) for a in data.attendees]
+        outcome, position = await p.writer.run(sessions.register(
+            id, data.organisation_id, attendees, now=p.clock.now(), actor=actor_of(request)))
+        return RegistrationOut(session_id=id, organisation_id=data.organisation_id, status=outcome["status"],
+                               waitlist_position=outcome["waitlist_position"], position=position)
+
+    @delete("/{id:uuid}/registrations/{organisation_id:uuid}", opt=allow("staff", "member", member_of="organisation_id"),
+            operation_id="cancelRegistration", status_code=200)
+    async def cancel_registration(self, request: Request, id: UUID, organisation_id: UUID) -> Done:
+        """取消报名: the head of the waitlist takes the seat at once."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.cancel_registration(
+            organisation_id=organisation_id, now=p.clock.now(), actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/registrations/{organisation_id:uuid}/substitution",
+          opt=allow("staff", "member", member_of="organisation_id"), operation_id="substituteAttendee",
+          status_code=200)
+    async def substitute(self, request: Request, id: UUID, organisation_id: UUID, data: SubstitutionIn) -> Done:
+        """更换参会人: until the session starts (409 session_started after)."""
+        p, actor = platform_of(request), actor_of(request)
+        substitute = msgspec.to_builtins(data.substitute)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.substitute(
+            organisation_id=organisation_id, attendee_name=data.attendee_name, substitute=substitute,
+            now=p.clock.now(), actor=actor, reason=data.reason)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/waitlist/{organisation_id:uuid}/move", opt=allow("staff"), operation_id="moveInWaitlist",
+          status_code=200)
+    async def move(self, request: Request, id: UUID, organisation_id: UUID, data: MoveIn) -> Done:
+        """调整候补顺序: only with a recorded reason (otherwise strictly first come, first served)."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.move_in_waitlist(
+            organisation_id=organisation_id, to_position=data.to_position, reason=data.reason, actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/check-ins", opt=allow("staff"), operation_id="checkIn", status_code=200)
+    async def check_in(self, request: Request, id: UUID, data: CheckIn) -> Done:
+        """签到: from one hour before the start until the end."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.check_in(
+            organisation_id=data.organisation_id, attendee_name=data.attendee_name, now=p.clock.now(),
+            actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/feedback", opt=allow("member"), operation_id="giveFeedback", status_code=200)
+    async def feedback(self, request: Request, id: UUID, data: FeedbackIn) -> Done:
+        """满意度评价: 1–5 and a comment, from an organisation that attended, within 30 days."""
+        p, actor = platform_of(request), actor_of(request)
+        org = UUID(str(actor.organisation_id))
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.give_feedback(
+            organisation_id=org, rating=data.rating, comment=data.comment, now=p.clock.now(), actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/cancel", opt=allow("staff"), operation_id="cancelSession", status_code=200)
+    async def cancel(self, request: Request, id: UUID, data: CancelIn) -> Done:
+        """取消活动: recorded in every registrant's history."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.cancel(
+            reason=data.reason, now=p.clock.now(), actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/reschedule", opt=allow("staff"), operation_id="rescheduleSession", status_code=200)
+    async def reschedule(self, request: Request, id: UUID, data: RescheduleIn) -> Done:
+        """改期: recorded in every registrant's history."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.reschedule(
+            starts_at=_utc(data.starts_at), ends_at=_utc(data.ends_at), reason=data.reason, now=p.clock.now(),
+            actor=actor)))
+        return Done(id=id, position=position)
+
+    @post("/{id:uuid}/capacity", opt=allow("staff"), operation_id="changeCapacity", status_code=200)
+    async def capacity(self, request: Request, id: UUID, data: CapacityIn) -> Done:
+        """调整容量: raising it promotes from the waitlist; below the confirmed count is refused."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.change_capacity(
+            capacity=data.capacity, now=p.clock.now(), actor=actor, reason=data.reason)))
+        return Done(id=id, position=position)
+
+
+def _session(p: Any, session_id: UUID) -> dict[str, Any]:
+    doc = views.get_session(p.views, str(session_id))
+    if doc is None:
+        raise NotFoundException(f"活动 {session_id} 不存在 (no such session)")
+    return doc
