@@ -42,7 +42,9 @@ def store_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> d
     """Environment for a brand-new, empty store on the chosen backend."""
     env = {"QIHUI_DATA_DIR": str(tmp_path / "var"), "QIHUI_SECRET_KEY": "test-secret-key",
            # Tests post from one address; the rate-limit tests set their own limits.
-           "QIHUI_RATE_LIMIT_SIGN_IN": "100000/60", "QIHUI_RATE_LIMIT_APPLY": "100000/60"}
+           "QIHUI_RATE_LIMIT_SIGN_IN": "100000/60", "QIHUI_RATE_LIMIT_APPLY": "100000/60",
+           # Tests move the clock by days; tokens outlive that (expiry has its own test).
+           "QIHUI_TOKEN_TTL_SECONDS": str(60 * 86400)}
     if backend == "postgres":
         server: PostgresServer = request.getfixturevalue("postgres")
         name = f"qihui_test_{next(_db_numbers)}"
