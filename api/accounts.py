@@ -111,6 +111,7 @@ class AuthController(Controller):
         _, position = p.writer.execute(accounts.sign_out(
             UUID(who.account_id), who.token_id, datetime.fromtimestamp(who.expires_at, UTC), who.actor))
         wait_for_view(p, "revoked_tokens", position)
+        request.app.state.principals.clear()
 
     @get("/me", opt=signed_in(), operation_id="me")
     async def me(self, request: Request) -> Me:
@@ -160,6 +161,7 @@ class AccountsController(Controller):
         p = platform_of(request)
         _, position = p.writer.execute(accounts.disable(id, reason=data.reason, actor=actor_of(request)))
         wait_for_view(p, "accounts", position)
+        request.app.state.principals.clear()
         return Created(id=id, position=position)
 
     @post("/{id:uuid}/role", opt=allow("staff"), operation_id="grantRole", status_code=200,
@@ -171,6 +173,7 @@ class AccountsController(Controller):
             id, role=data.role, organisation_id=data.organisation_id, reason=data.reason,
             actor=actor_of(request)))
         wait_for_view(p, "accounts", position)
+        request.app.state.principals.clear()
         return Created(id=id, position=position)
 
 

@@ -13,10 +13,10 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from api.accounts import AccountsController, AuthController
 from api.health import health, ready
 from api.members import MembersController
-from api.sessions import SessionsController
-from api.policy import policy_guard
+from api.policy import PrincipalCache, policy_guard
 from api.problems import HANDLERS
 from api.ratelimit import RateLimit
+from api.sessions import SessionsController
 from qihui.bootstrap import Platform
 
 MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
@@ -41,7 +41,7 @@ def create_app(platform: Platform) -> Litestar:
             description="会员、活动与企会协作创新联盟平台 (membership, sessions and alliances)",
             render_plugins=[RedocRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        state=State({"platform": platform, "limits": {
+        state=State({"platform": platform, "principals": PrincipalCache(), "limits": {
             "sign_in": RateLimit.parse(platform.settings.rate_limit_sign_in),
             "apply": RateLimit.parse(platform.settings.rate_limit_apply),
         }}),

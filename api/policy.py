@@ -6,6 +6,7 @@ working at once, a changed role applies at once).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,31 @@ def signed_in() -> dict[str, Any]:
     return allow("staff", "auditor", "reviewer", "member")
 
 
+class PrincipalCache:
+    """Account rows behind tokens, kept for a moment so that a rush of requests
+    does not query the accounts view once per request. Commands that change
+    access (sign-out, disable, role change) clear it in their own process, so
+    they take effect at once there; other replicas see them within `ttl`."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 10_000):
+        self.ttl, self.size = ttl, size
+        self._rows: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+
+    def get(self, views: Any, account_id: str, token_id: str) -> dict[str, Any] | None:
+        key, now = (account_id, token_id), time.monotonic()
+        hit = self._rows.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        row = principal_row(views, account_id, token_id)
+        if len(self._rows) >= self.size:
+            self._rows.clear()
+        self._rows[key] = (now + self.ttl, row)
+        return row
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
 def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -66,7 +92,7 @@ def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None
     claims = platform.signer.verify(token.strip(), now=platform.clock.now().timestamp())
     if claims is None:
         return None
-    row = principal_row(platform.views, claims.sub, claims.jti)
+    row = connection.app.state.principals.get(platform.views, claims.sub, claims.jti)
     if row is None or row["status"] != "active" or row["role"] is None:
         return None
     return Principal(

@@ -197,8 +197,9 @@ class SessionsController(Controller):
         return RegistrationOut(session_id=id, organisation_id=data.organisation_id, status=outcome["status"],
                                waitlist_position=outcome["waitlist_position"], position=position)
 
-    @delete("/{id:uuid}/registrations/{organisation_id:uuid}", opt=allow("staff", "member", member_of="organisation_id"),
-            operation_id="cancelRegistration", status_code=200)
+    @delete("/{id:uuid}/registrations/{organisation_id:uuid}",
+            opt=allow("staff", "member", member_of="organisation_id"), operation_id="cancelRegistration",
+            status_code=200)
     async def cancel_registration(self, request: Request, id: UUID, organisation_id: UUID) -> Done:
         """取消报名: the head of the waitlist takes the seat at once."""
         p, actor = platform_of(request), actor_of(request)

@@ -61,3 +61,65 @@ def fill_members(platform: Platform, organisations: int, chunk: int = 500) -> in
             aggregates += [org, claim]
         stored += len(platform.app.save(*aggregates))
     return stored
+
+
+@contextmanager
+def store(backend: str) -> Iterator[tuple[dict[str, str], PostgresServer | None]]:
+    """An empty store's environment (and the PostgreSQL server behind it)."""
+    with tempfile.TemporaryDirectory(prefix="qihui-bench-") as tmp:
+        env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": "bench",
+               "QIHUI_RATE_LIMIT_SIGN_IN": "1000/1", "QIHUI_RATE_LIMIT_APPLY": "1000000/1"}
+        server = None
+        if backend == "postgres":
+            server = PostgresServer().start()
+            server.create_database("bench")
+            env.update(server.env("bench"))
+        try:
+            yield env, server
+        finally:
+            if server is not None:
+                server.stop()
+
+
+@contextmanager
+def api_process(env: dict[str, str]) -> Iterator[str]:
+    """`qihui serve` in its own process (the load generator must not share its CPU time)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    qihui = str(Path(sys.executable).parent / "qihui")
+    proc = subprocess.Popen([qihui, "serve", "--port", str(port)], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "qihui serve did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def staff_token(platform: Platform, url: str) -> dict[str, str]:
+    import httpx
+
+    from service.accounts import create_account
+
+    platform.writer.execute(create_account("bench", "bench-password", "staff", None, STAFF))
+    r = httpx.post(f"{url}/api/v1/auth/login", json={"username": "bench", "password": "bench-password"}, timeout=30)
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

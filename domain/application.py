@@ -40,8 +40,11 @@ class Qihui(Application):
     # The name gives every setting its QIHUI_ prefix (QIHUI_PERSISTENCE_MODULE, …).
     name = "qihui"
     # Members accumulate years of history: cold loads start from a snapshot.
-    # A popular session gathers thousands of events in a rush.
-    snapshotting_intervals = {Organisation: 50, Session: 200}  # noqa: RUF012 (library's class attribute)
+    # Cold loads start from a snapshot: members gather years of history, a
+    # popular session thousands of events in a rush. The writer takes them from
+    # the aggregate it holds in memory (service.writer), every N events.
+    is_snapshotting_enabled = True
+    snapshot_every = {Organisation: 50, Session: 200}  # noqa: RUF012
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

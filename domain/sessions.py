@@ -341,7 +341,8 @@ class Session(Entity):
             raise _refuse("not_attended", "只有到场参会的单位可以评价 (only organisations that attended)",
                           "organisation_id")
         if not self.ends_at <= now <= self.ends_at + FEEDBACK_WINDOW:
-            raise _refuse("feedback_closed", "评价时间为活动结束后 30 天内 (feedback is open for 30 days after the end)")
+            raise _refuse("feedback_closed",
+                          "评价时间为活动结束后 30 天内 (feedback is open for 30 days after the end)")
         if not 1 <= rating <= 5:
             raise InvalidValue("评分须为 1–5 (rating 1..5)", field="rating")
         self._feedback_given(organisation_id=org, rating=rating, comment=comment, replaces=org in self.feedback,

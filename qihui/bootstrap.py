@@ -12,6 +12,7 @@ from projections.store import PostgresViews, SQLiteViews, ViewDatabase
 from qihui.settings import Settings
 from service.clock import Clock
 from service.credentials import TokenSigner
+from service.preload import load_many
 from service.writer import CommandWriter
 
 
@@ -57,7 +58,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         views = SQLiteViews(settings.sqlite_path)
     runner = ProjectionRunner(app, views, all_views())
     runner.ensure_schema()
-    writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set())
+    writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(),
+                           load_many=lambda ids: load_many(app, views, ids))
     return Platform(
         settings=settings, app=app, views=views, runner=runner, writer=writer,
         signer=TokenSigner(settings.secret_key, settings.token_ttl_seconds),

@@ -43,4 +43,5 @@ def register(session_id: UUID, organisation_id: UUID, attendees: list[dict[str, 
                                    attendees=attendees, now=now, actor=actor)
         return {"status": outcome, "waitlist_position": session.waitlist_position(organisation_id)}
 
+    command.prefetch = (session_id, organisation_id)  # type: ignore[attr-defined]
     return command

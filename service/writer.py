@@ -169,8 +169,10 @@ class CommandWriter:
     """Runs commands in one thread with group commit (see module docstring)."""
 
     def __init__(self, app: Application, *, max_batch: int = 256, cache_size: int = 20_000,
-                 on_commit: Callable[[int], None] | None = None):
+                 on_commit: Callable[[int], None] | None = None,
+                 load_many: Callable[[list[UUID]], list[Aggregate]] | None = None):
         self.app = app
+        self.load_many = load_many
         self.max_batch = max_batch
         self.cache = AggregateCache(app, cache_size)
         self.on_commit = on_commit
@@ -237,8 +239,19 @@ class CommandWriter:
                 batch.append(nxt)
             self._run_batch(batch)
 
+    def _prefetch(self, batch: list[_Job]) -> None:
+        """Load, in one go, the aggregates the batch's commands said they will read."""
+        if self.load_many is None:
+            return
+        wanted = [i for job in batch for i in getattr(job.command, "prefetch", ())
+                  if i not in self.cache._items]
+        if len(wanted) > 1:
+            for agg in self.load_many(wanted):
+                self.cache.put(agg)
+
     def _run_batch(self, batch: list[_Job]) -> None:
         try:
+            self._prefetch(batch)
             for job in batch:
                 self._apply(job)
             self._save([j for j in batch if j.outcome.error is None])
@@ -274,13 +287,30 @@ class CommandWriter:
         changed = self.cache.changed()
         if not changed:
             return
+        versions_before = {a.id: a.version - len(a.pending_events) for a in changed}
         recordings = self.app.save(*changed)
+        self._snapshot(changed, versions_before)
         ids = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                for r in recordings}
         for job in jobs:
             job.outcome.position = max((ids[k] for k in job.events), default=0)
         if self.on_commit is not None and recordings:
             self.on_commit(recordings[-1].notification.id)
+
+    def _snapshot(self, saved: list[Aggregate], versions_before: dict[UUID, int]) -> None:
+        """Snapshot from the aggregate in memory whenever a save crosses a multiple
+        of its interval (the library's own way reloads it from the store first)."""
+        every = getattr(self.app, "snapshot_every", {})
+        store = self.app.snapshots
+        if store is None or not every:
+            return
+        for agg in saved:
+            interval = every.get(type(agg))
+            if interval and agg.version // interval > versions_before[agg.id] // interval:
+                try:
+                    store.put([type(agg).Snapshot.take(agg)])
+                except Exception:
+                    log.exception("snapshot of %s failed", agg.id)
 
     def _run_alone(self, job: _Job) -> None:
         for _ in range(RETRIES):

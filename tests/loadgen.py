@@ -9,6 +9,7 @@ our own JSON API, and cheap enough to measure it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -55,10 +56,8 @@ class Connection:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass
 
 
 async def all_at_once(base_url: str, requests: list[tuple[str, str, object]], headers: dict | None = None

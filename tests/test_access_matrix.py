@@ -4,7 +4,6 @@ The table below is the access contract. A route the app serves that is missing
 from the table fails the test, so a new route cannot slip in undeclared.
 """
 
-import re
 
 import pytest
 

@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import httpx
 
-from tests.loadgen import all_at_once
-
 from api.app import create_app
 from tests.crowd import admitted_members
 from tests.http import create_staff, live_server, login
+from tests.loadgen import all_at_once
 
 
 def salon(client, staff, platform, capacity=20):

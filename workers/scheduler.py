@@ -17,8 +17,8 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from domain.organisations import dues_due_on
-from projections.roster import owing_dues
 from domain.values import Actor
+from projections.roster import owing_dues
 from projections.sessions import due_for_attendance, due_to_close
 from service.membership import lapse_if_overdue
 from service.sessions import on_session
