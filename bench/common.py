@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -68,7 +69,8 @@ def store(backend: str) -> Iterator[tuple[dict[str, str], PostgresServer | None]
     """An empty store's environment (and the PostgreSQL server behind it)."""
     with tempfile.TemporaryDirectory(prefix="qihui-bench-") as tmp:
         env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": "bench",
-               "QIHUI_RATE_LIMIT_SIGN_IN": "1000/1", "QIHUI_RATE_LIMIT_APPLY": "1000000/1"}
+               "QIHUI_RATE_LIMIT_SIGN_IN": "1000/1", "QIHUI_RATE_LIMIT_APPLY": "1000000/1",
+               **({"QIHUI_RUN_WORKERS": os.environ["BENCH_RUN_WORKERS"]} if "BENCH_RUN_WORKERS" in os.environ else {})}
         server = None
         if backend == "postgres":
             server = PostgresServer().start()
@@ -98,6 +100,11 @@ def api_process(env: dict[str, str]) -> Iterator[str]:
     qihui = str(Path(sys.executable).parent / "qihui")
     proc = subprocess.Popen([qihui, "serve", "--port", str(port)], env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Distributed shape: with QIHUI_RUN_WORKERS=n the projector is its own process.
+    projector = None
+    if env.get("QIHUI_RUN_WORKERS") == "n":
+        projector = subprocess.Popen([qihui, "worker", "projector"], env={**os.environ, **env},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -110,8 +117,10 @@ def api_process(env: dict[str, str]) -> Iterator[str]:
             raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "qihui serve did not start")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(15)
+        for process in (proc, projector):
+            if process is not None:
+                process.terminate()
+                process.wait(15)
 
 
 def staff_token(platform: Platform, url: str) -> dict[str, str]:
