@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import api_process, staff_token, store  # noqa: E402
-from qihui.bootstrap import bootstrap  # noqa: E402
-from qihui.settings import Settings  # noqa: E402
-from tests.crowd import admitted_members  # noqa: E402
-from tests.loadgen import closed_loop  # noqa: E402
+from bench.common import api_process, staff_token, store
+from qihui.bootstrap import bootstrap
+from qihui.settings import Settings
+from tests.crowd import admitted_members
+from tests.loadgen import closed_loop
 
 SESSIONS = 40
 
