@@ -150,10 +150,12 @@ class SessionsController(Controller):
                                    starts_to=_utc(to).isoformat() if to else None, limit=limit + 1, after=cursor)
         more = len(docs) > limit
         docs = docs[:limit]
+        numbers = views.counts(p.views, [d["id"] for d in docs])
         summary = [{k: d[k] for k in ("id", "kind", "title", "topic", "starts_at", "ends_at", "venue", "capacity",
                                       "seats_per_organisation", "registration_closes_at", "members_only",
                                       "waitlist_enabled", "status", "registration_open")}
-                   | {"confirmed_count": len(d["confirmed"]), "waitlist_count": len(d["waitlist"])}
+                   | {"confirmed_count": numbers[d["id"]]["confirmed"],
+                      "waitlist_count": numbers[d["id"]]["waitlisted"]}
                    for d in docs]
         return SessionsPage(items=summary,
                             next_cursor=(docs[-1]["starts_at"] + docs[-1]["id"]) if more else None)
@@ -163,19 +165,14 @@ class SessionsController(Controller):
              min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
         """活动详情: the session and its counts (the roster of registrants is staff-only)."""
         p = platform_of(request)
-        wait_for_view(p, "sessions", min_position)
+        wait_for_view(p, "session_registrations", min_position)
         doc = _session(p, id)
-        mine = None
         who = principal_of(request)
-        if who is not None and who.organisation_id:
-            registration = doc["registrations"].get(who.organisation_id)
-            if registration is not None:
-                position = (doc["waitlist"].index(who.organisation_id) + 1
-                            if who.organisation_id in doc["waitlist"] else None)
-                mine = {**registration, "waitlist_position": position}
-        public = {k: v for k, v in doc.items()
-                  if k not in ("registrations", "confirmed", "waitlist", "checked_in", "no_shows", "feedback")}
-        return public | {"confirmed_count": len(doc["confirmed"]), "waitlist_count": len(doc["waitlist"]),
+        mine = (views.registration_of(p.views, doc["id"], who.organisation_id)
+                if who is not None and who.organisation_id else None)
+        numbers = views.counts(p.views, [doc["id"]])[doc["id"]]
+        public = {k: v for k, v in doc.items() if k != "ratings"}
+        return public | {"confirmed_count": numbers["confirmed"], "waitlist_count": numbers["waitlisted"],
                          "my_registration": mine}
 
     @get("/{id:uuid}/roster", opt=allow("staff", "auditor"), operation_id="sessionRoster", sync_to_thread=True)
@@ -183,7 +180,7 @@ class SessionsController(Controller):
                min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
         """签到名单: confirmed, the waitlist in order, who checked in, and the counts."""
         p = platform_of(request)
-        wait_for_view(p, "sessions", min_position)
+        wait_for_view(p, "session_registrations", min_position)
         return views.session_roster(p.views, _session(p, id))
 
     @post("/{id:uuid}/registrations", opt=allow("staff", "member"), operation_id="register", status_code=201)

@@ -2,10 +2,10 @@
 
 from projections.accounts import AccountsView, RevokedTokensView
 from projections.roster import RosterView
-from projections.sessions import AttendanceView, SessionsView
+from projections.sessions import AttendanceView, RegistrationsView, SessionsView
 from projections.view import View
 
 
 def all_views() -> list[View]:
     """Every view the platform keeps, in the order the runner applies them."""
-    return [RosterView(), AccountsView(), RevokedTokensView(), SessionsView(), AttendanceView()]
+    return [RosterView(), AccountsView(), RevokedTokensView(), SessionsView(), RegistrationsView(), AttendanceView()]

@@ -4,11 +4,12 @@ organisation its session history with no-show and late-cancellation counts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from domain.sessions import Session
-from projections.store import ViewDatabase
-from projections.view import DocumentView, decode_doc
+from projections.store import Tx, ViewDatabase
+from projections.view import DocumentView, View, decode_doc, encode
 
 S = Session
 
@@ -24,30 +25,9 @@ def _scheduled(doc: dict[str, Any], e: Any, pos: int) -> None:
         ends_at=_iso(e.ends_at), venue=e.venue, capacity=e.capacity,
         seats_per_organisation=e.seats_per_organisation, registration_closes_at=_iso(e.registration_closes_at),
         members_only=e.members_only, waitlist_enabled=e.waitlist, status="scheduled", registration_open=True,
-        registration_state="open", attendance_state="pending",
-        registrations={}, confirmed=[], waitlist=[], checked_in={}, no_shows=[], feedback={},
+        registration_state="open", attendance_state="pending", ratings={},
         scheduled_by=e.actor.as_dict(), changes=[],
     )
-
-
-def _registered(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["registrations"][e.organisation_id] = {
-        "organisation_id": e.organisation_id, "attendees": e.attendees, "registered_at": _iso(e.at),
-        "status": e.outcome, "position": pos}
-    doc["confirmed" if e.outcome == "confirmed" else "waitlist"].append(e.organisation_id)
-
-
-def _cancelled_registration(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["registrations"].pop(e.organisation_id, None)
-    for queue in ("confirmed", "waitlist"):
-        if e.organisation_id in doc[queue]:
-            doc[queue].remove(e.organisation_id)
-
-
-def _promoted(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["waitlist"].remove(e.organisation_id)
-    doc["confirmed"].append(e.organisation_id)
-    doc["registrations"][e.organisation_id]["status"] = "confirmed"
 
 
 def _capacity(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -57,17 +37,9 @@ def _capacity(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _moved(doc: dict[str, Any], e: Any, pos: int) -> None:
-    rest = [o for o in doc["waitlist"] if o != e.organisation_id]
-    doc["waitlist"] = [*rest[:e.to_position - 1], e.organisation_id, *rest[e.to_position - 1:]]
     doc["changes"].append({"event": "waitlist_moved", "organisation_id": e.organisation_id,
                            "from_position": e.from_position, "to_position": e.to_position,
                            "reason": e.reason, "actor": e.actor.as_dict(), "position": pos})
-
-
-def _substituted(doc: dict[str, Any], e: Any, pos: int) -> None:
-    registration = doc["registrations"][e.organisation_id]
-    registration["attendees"] = [e.substitute if a["name"] == e.attendee_name else a
-                                 for a in registration["attendees"]]
 
 
 def _closed(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -85,21 +57,20 @@ def _rescheduled(doc: dict[str, Any], e: Any, pos: int) -> None:
                            "reason": e.reason, "actor": e.actor.as_dict(), "position": pos})
 
 
-def _checked_in(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["checked_in"].setdefault(e.organisation_id, []).append(e.attendee_name)
-
-
 def _attendance_closed(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc.update(no_shows=e.no_shows, attendance_state="closed")
+    doc.update(attendance_state="closed", no_show_count=len(e.no_shows))
 
 
 def _feedback(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["feedback"][e.organisation_id] = {"rating": e.rating, "comment": e.comment}
-    ratings = [f["rating"] for f in doc["feedback"].values()]
-    doc["average_rating"] = round(sum(ratings) / len(ratings), 2)
+    doc["ratings"][e.organisation_id] = e.rating
+    doc["average_rating"] = round(sum(doc["ratings"].values()) / len(doc["ratings"]), 2)
 
 
 class SessionsView(DocumentView):
+    """One small document per session; its registrations are rows of their own
+    (a popular session's thousand registrations must not be re-encoded as one
+    document on every batch)."""
+
     name = "sessions"
     table = "view_sessions"
     columns: ClassVar[dict[str, str]] = {
@@ -107,12 +78,106 @@ class SessionsView(DocumentView):
         "registration_closes_at": "TEXT", "registration_state": "TEXT", "attendance_state": "TEXT"}
     indexes = ("starts_at", "registration_closes_at", "ends_at")
     handlers: ClassVar[dict[type, Any]] = {
-        S.Scheduled: _scheduled, S.Registered: _registered, S.RegistrationCancelled: _cancelled_registration,
-        S.Promoted: _promoted, S.CapacityChanged: _capacity, S.WaitlistMoved: _moved,
-        S.AttendeeSubstituted: _substituted, S.RegistrationClosed: _closed, S.Cancelled: _cancelled,
-        S.Rescheduled: _rescheduled, S.CheckedIn: _checked_in, S.AttendanceClosed: _attendance_closed,
-        S.FeedbackGiven: _feedback,
+        S.Scheduled: _scheduled, S.CapacityChanged: _capacity, S.WaitlistMoved: _moved,
+        S.RegistrationClosed: _closed, S.Cancelled: _cancelled, S.Rescheduled: _rescheduled,
+        S.AttendanceClosed: _attendance_closed, S.FeedbackGiven: _feedback,
     }
+
+
+REGISTRATIONS = "view_session_registrations"
+_COLUMNS = ("session_id", "organisation_id", "status", "attendees", "registered_at", "queue_key", "checked_in",
+            "attendance", "rating")
+
+
+class RegistrationsView(View):
+    """Each registration as a row: confirmed in order of confirmation, the
+    waitlist in waiting order (`queue_key`), check-ins, no-shows, ratings."""
+
+    name = "session_registrations"
+    tables = (REGISTRATIONS,)
+    ddl = (
+        f"CREATE TABLE IF NOT EXISTS {REGISTRATIONS} (session_id TEXT NOT NULL, organisation_id TEXT NOT NULL, "
+        "status TEXT NOT NULL, attendees TEXT NOT NULL, registered_at TEXT NOT NULL, queue_key BIGINT NOT NULL, "
+        "checked_in TEXT NOT NULL, attendance TEXT, rating INTEGER, PRIMARY KEY (session_id, organisation_id))",
+        f"CREATE INDEX IF NOT EXISTS ix_{REGISTRATIONS}_queue ON {REGISTRATIONS} (session_id, status, queue_key)",
+    )
+
+    def apply(self, tx: Tx, events: Sequence[tuple[int, Any]]) -> None:
+        pending: list[tuple[Any, ...]] = []  # consecutive registrations, inserted together
+
+        def flush() -> None:
+            if pending:
+                tx.insert_rows(REGISTRATIONS, _COLUMNS, pending, types=("TEXT",) * 5 + ("BIGINT", "TEXT", "TEXT",
+                                                                                        "INTEGER"))
+                pending.clear()
+
+        for pos, e in events:
+            kind = type(e)
+            if kind is S.Registered:
+                pending.append((str(e.originator_id), e.organisation_id, e.outcome, encode(e.attendees),
+                                _iso(e.at), pos, "[]", None, None))
+                continue
+            if kind not in _ROW_CHANGES:
+                continue
+            flush()
+            _ROW_CHANGES[kind](tx, str(e.originator_id), e, pos)
+        flush()
+
+
+def _row(tx: Tx, session: str, org: str, column: str) -> Any:
+    return tx.scalar(f"SELECT {column} FROM {REGISTRATIONS} WHERE session_id = ? AND organisation_id = ?",
+                     (session, org))
+
+
+def _set(tx: Tx, session: str, org: str, **values: Any) -> None:
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    tx.execute(f"UPDATE {REGISTRATIONS} SET {assignments} WHERE session_id = ? AND organisation_id = ?",
+               (*values.values(), session, org))
+
+
+def _r_cancelled(tx: Tx, session: str, e: Any, pos: int) -> None:
+    tx.execute(f"DELETE FROM {REGISTRATIONS} WHERE session_id = ? AND organisation_id = ?",
+               (session, e.organisation_id))
+
+
+def _r_promoted(tx: Tx, session: str, e: Any, pos: int) -> None:
+    _set(tx, session, e.organisation_id, status="confirmed", queue_key=pos)
+
+
+def _r_moved(tx: Tx, session: str, e: Any, pos: int) -> None:
+    rows = tx.fetchall(f"SELECT organisation_id, queue_key FROM {REGISTRATIONS} WHERE session_id = ? "
+                       "AND status = 'waitlisted' ORDER BY queue_key", (session,))
+    order = [r["organisation_id"] for r in rows if r["organisation_id"] != e.organisation_id]
+    order.insert(e.to_position - 1, e.organisation_id)
+    for org, key in zip(order, sorted(r["queue_key"] for r in rows), strict=True):
+        _set(tx, session, org, queue_key=key)
+
+
+def _r_substituted(tx: Tx, session: str, e: Any, pos: int) -> None:
+    attendees = decode_doc(_row(tx, session, e.organisation_id, "attendees"))
+    _set(tx, session, e.organisation_id, attendees=encode(
+        [e.substitute if a["name"] == e.attendee_name else a for a in attendees]))
+
+
+def _r_checked_in(tx: Tx, session: str, e: Any, pos: int) -> None:
+    names = decode_doc(_row(tx, session, e.organisation_id, "checked_in"))
+    _set(tx, session, e.organisation_id, checked_in=encode([*names, e.attendee_name]), attendance="checked_in")
+
+
+def _r_no_shows(tx: Tx, session: str, e: Any, pos: int) -> None:
+    for org in e.no_shows:
+        _set(tx, session, org, attendance="no_show")
+
+
+def _r_feedback(tx: Tx, session: str, e: Any, pos: int) -> None:
+    _set(tx, session, e.organisation_id, rating=e.rating)
+
+
+_ROW_CHANGES = {
+    S.RegistrationCancelled: _r_cancelled, S.Promoted: _r_promoted, S.WaitlistMoved: _r_moved,
+    S.AttendeeSubstituted: _r_substituted, S.CheckedIn: _r_checked_in, S.AttendanceClosed: _r_no_shows,
+    S.FeedbackGiven: _r_feedback,
+}
 
 
 # -- per organisation ------------------------------------------------------------------------
@@ -220,38 +285,56 @@ def list_sessions(db: ViewDatabase, *, kind: str | None, starts_from: str | None
     return [decode_doc(r["doc"]) for r in rows]
 
 
-def names(db: ViewDatabase, org_ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def counts(db: ViewDatabase, session_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Confirmed and waitlisted counts per session."""
+    found: dict[str, dict[str, int]] = {sid: {"confirmed": 0, "waitlisted": 0} for sid in session_ids}
+    if not session_ids:
+        return found
+    marks = ", ".join("?" for _ in session_ids)
     with db.read() as tx:
-        for i in range(0, len(org_ids), 500):
-            chunk = org_ids[i:i + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for r in tx.fetchall(f"SELECT id, name FROM view_roster WHERE id IN ({marks})", chunk):
-                found[r["id"]] = r["name"]
+        for r in tx.fetchall(f"SELECT session_id, status, COUNT(*) AS n FROM {REGISTRATIONS} "
+                             f"WHERE session_id IN ({marks}) GROUP BY session_id, status", session_ids):
+            found[r["session_id"]][r["status"]] = int(r["n"])
     return found
+
+
+def registration_of(db: ViewDatabase, session_id: str, org_id: str) -> dict[str, Any] | None:
+    """One organisation's registration, with its place on the waitlist."""
+    with db.read() as tx:
+        row = tx.fetchone(f"SELECT * FROM {REGISTRATIONS} WHERE session_id = ? AND organisation_id = ?",
+                          (session_id, org_id))
+        if row is None:
+            return None
+        place = None
+        if row["status"] == "waitlisted":
+            place = 1 + int(tx.scalar(f"SELECT COUNT(*) FROM {REGISTRATIONS} WHERE session_id = ? "
+                                      "AND status = 'waitlisted' AND queue_key < ?", (session_id, row["queue_key"])))
+    return {"organisation_id": org_id, "status": row["status"], "attendees": decode_doc(row["attendees"]),
+            "registered_at": row["registered_at"], "waitlist_position": place, "attendance": row["attendance"]}
 
 
 def session_roster(db: ViewDatabase, doc: dict[str, Any]) -> dict[str, Any]:
     """API.md's roster: confirmed, waitlist in order, checked in, counts."""
-    regs = doc["registrations"]
-    label = names(db, list(regs))
-    no_shows = set(doc.get("no_shows", []))
+    with db.read() as tx:
+        rows = tx.fetchall(
+            f"SELECT r.*, m.name FROM {REGISTRATIONS} r LEFT JOIN view_roster m ON m.id = r.organisation_id "
+            "WHERE r.session_id = ? ORDER BY r.queue_key", (doc["id"],))
 
-    def entry(org: str, waitlist_position: int | None = None) -> dict[str, Any]:
-        r = regs[org]
-        attendance = "checked_in" if org in doc["checked_in"] else "no_show" if org in no_shows else None
-        return {"organisation_id": org, "name": label.get(org), "attendees": r["attendees"],
+    def entry(r: dict[str, Any], waitlist_position: int | None = None) -> dict[str, Any]:
+        return {"organisation_id": r["organisation_id"], "name": r["name"], "attendees": decode_doc(r["attendees"]),
                 "registered_at": r["registered_at"], "waitlist_position": waitlist_position,
-                "attendance": attendance, "checked_in_attendees": doc["checked_in"].get(org, [])}
+                "attendance": r["attendance"], "checked_in_attendees": decode_doc(r["checked_in"]),
+                "rating": r["rating"]}
 
-    confirmed = [entry(o) for o in doc["confirmed"]]
+    confirmed = [entry(r) for r in rows if r["status"] == "confirmed"]
+    waitlist = [entry(r, i + 1) for i, r in enumerate(r for r in rows if r["status"] == "waitlisted")]
     return {
         "session_id": doc["id"], "title": doc["title"], "capacity": doc["capacity"],
-        "confirmed": confirmed,
-        "waitlist": [entry(o, i + 1) for i, o in enumerate(doc["waitlist"])],
+        "confirmed": confirmed, "waitlist": waitlist,
         "checked_in": [c for c in confirmed if c["attendance"] == "checked_in"],
-        "counts": {"confirmed": len(doc["confirmed"]), "waitlisted": len(doc["waitlist"]),
-                   "checked_in": len(doc["checked_in"]), "no_show": len(no_shows)},
+        "counts": {"confirmed": len(confirmed), "waitlisted": len(waitlist),
+                   "checked_in": sum(1 for c in confirmed if c["attendance"] == "checked_in"),
+                   "no_show": sum(1 for c in confirmed if c["attendance"] == "no_show")},
     }
 
 

@@ -21,7 +21,7 @@ Handler = Callable[[dict[str, Any], Any, int], None]
 _encoder = msgspec.json.Encoder()
 
 
-def _encode(doc: dict[str, Any]) -> str:
+def _encode(doc: Any) -> str:
     return _encoder.encode(doc).decode()
 
 
@@ -109,5 +109,10 @@ class DocumentView(View):
         return docs
 
 
-def decode_doc(raw: str) -> dict[str, Any]:
+def decode_doc(raw: str) -> Any:
     return _decode(raw)
+
+
+def encode(value: Any) -> str:
+    """JSON text for a view column."""
+    return _encode(value)
