@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
 from api.accounts import AccountsController, AuthController
+from api.alliances import AlliancesController, ProgramsController
 from api.health import health, ready
 from api.members import MembersController
 from api.policy import PrincipalCache, policy_guard
@@ -31,7 +32,8 @@ def create_app(platform: Platform) -> Litestar:
         yield
 
     return Litestar(
-        route_handlers=[MembersController, SessionsController, AuthController, AccountsController, health, ready],
+        route_handlers=[MembersController, SessionsController, ProgramsController, AlliancesController,
+                        AuthController, AccountsController, health, ready],
         guards=[policy_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

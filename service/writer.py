@@ -288,7 +288,14 @@ class CommandWriter:
         if not changed:
             return
         versions_before = {a.id: a.version - len(a.pending_events) for a in changed}
-        recordings = self.app.save(*changed)
+        try:
+            recordings = self.app.save(*changed)
+        except Exception:
+            # save() has already taken the pending events off these aggregates:
+            # their state in memory is no longer backed by the store. Drop them.
+            for agg in changed:
+                self.cache.evict(agg.id)
+            raise
         self._snapshot(changed, versions_before)
         ids = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                for r in recordings}

@@ -16,6 +16,8 @@ class Cast:
     org_a: str  # the organisation a route concerns
     org_b: str  # somebody else's
     session: str  # a salon both may register for
+    program: str  # a yearly alliance call
+    alliance: str  # a draft alliance of org_a with a society
     headers: dict[str, dict[str, str]]  # caller -> Authorization header ({} = no token)
     account_ids: dict[str, str]
 
@@ -61,4 +63,49 @@ def cast(platform, client) -> Cast:
         "kind": "salon", "title": "企业科协建设小集会", "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=2)).isoformat(), "venue": "协会会议室",
         "registration_closes_at": (starts - timedelta(days=1)).isoformat()}).json()["id"]
-    return Cast(org_a, org_b, session, headers, ids)
+    program, alliance = alliance_for(client, staff, platform, org_a)
+    return Cast(org_a, org_b, session, program, alliance, headers, ids)
+
+
+def open_program(client, staff, platform, budget_fen=1_000_000_00, **overrides) -> str:
+    now = platform.clock.now()
+    body = {"year": now.year, "title": "企会协作创新计划", "budget_fen": budget_fen,
+            "priority_sectors": ["光电子", "生物医药与健康", "新材料"],
+            "submission_opens_at": (now - timedelta(days=1)).isoformat(),
+            "submission_closes_at": (now + timedelta(days=30)).isoformat(), "notice_days": 7, **overrides}
+    r = client.post("/api/v1/programs", json=body, headers=staff)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def agreement(enterprises: list[str], societies: list[str], **overrides) -> dict:
+    body = {
+        "title": "高性能光纤传感器联合攻关", "enterprises": enterprises, "societies": societies,
+        "lead_enterprise_id": enterprises[0], "lead_society_id": societies[0],
+        "cooperation_areas": ["joint_research", "talent_exchange"], "sector": "光电子",
+        "goals": "两年内完成样机并实现小批量生产",
+        "tasks": [{"title": "样机研制", "due_on": "2027-06-30", "indicator": "样机一台"},
+                  {"title": "小批量试产", "due_on": "2027-12-31", "indicator": "100 套"}],
+        "starts_on": "2027-01-01", "ends_on": "2028-12-31", "budget_fen": 80_000_000,
+        "requested_funding_fen": 30_000_000,
+        "expert_team": [{"name": "周教授", "title": "教授", "employer": "华中科技大学", "speciality": "光纤传感"}],
+        "workspace": "企业研发中心三楼实验室 200 平方米", "enterprise_science_association": "established",
+        "society_experience": "近三年举办学术交流 12 场、培训 300 人次", "annual_plan_staff": ["刘秘书长"],
+    }
+    body.update(overrides)
+    return body
+
+
+def society(client, staff) -> str:
+    created = client.post("/api/v1/members", json=application(kind="society", name="武汉光学学会")).json()
+    r = client.post(f"/api/v1/members/{created['id']}/admit", json={}, headers=staff)
+    assert r.status_code == 200, r.text
+    return created["id"]
+
+
+def alliance_for(client, staff, platform, enterprise: str) -> tuple[str, str]:
+    program = open_program(client, staff, platform)
+    r = client.post("/api/v1/alliances", headers=staff,
+                    json={"program_id": program, **agreement([enterprise], [society(client, staff)])})
+    assert r.status_code == 201, r.text
+    return program, r.json()["id"]

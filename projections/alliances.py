@@ -1,0 +1,252 @@
+"""The agreements register (协议书登记), each alliance's full record with every
+agreement version, and each program's budget use and ranking."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from domain.alliances import Alliance, Program
+from projections.store import ViewDatabase
+from projections.view import DocumentView, decode_doc
+
+A, P = Alliance, Program
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _log(doc: dict[str, Any], e: Any, pos: int, what: str, **details: Any) -> None:
+    doc.setdefault("history", []).append({
+        "event": what, "recorded_at": e.timestamp.isoformat(), "actor": e.actor.as_dict(),
+        "reason": getattr(e, "reason", None), "position": pos, "status": doc.get("status"), **details})
+
+
+def _status(doc: dict[str, Any], e: Any, pos: int, what: str, status: str, **details: Any) -> None:
+    doc["status"] = status
+    _log(doc, e, pos, what, **details)
+
+
+def _version(doc: dict[str, Any], e: Any, pos: int, agreement: dict[str, Any]) -> None:
+    doc.setdefault("versions", []).append({"version": len(doc.get("versions", [])) + 1, "agreement": agreement,
+                                           "recorded_at": e.timestamp.isoformat(), "position": pos})
+    doc.update(agreement=agreement, agreement_version=len(doc["versions"]), title=agreement["title"],
+               sector=agreement["sector"], signatures=[],
+               parties=[*agreement["enterprises"], *agreement["societies"]])
+
+
+def _drafted(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(id=str(e.originator_id), program_id=str(e.program_id), status="draft", eligibility=None,
+               reviewers={}, score=None, rank=None, objections={}, granted_fen=0, payments=[], reports={},
+               inspections=[], rectifications={}, amendments={}, notice_ends_at=None)
+    _version(doc, e, pos, e.agreement)
+    _log(doc, e, pos, "drafted")
+
+
+def _revised(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _version(doc, e, pos, e.agreement)
+    _log(doc, e, pos, "revised", voided_signatures=e.voided)
+
+
+def _signed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["signatures"].append(e.party_id)
+    _log(doc, e, pos, "signed", party_id=e.party_id, agreement_version=e.agreement_version)
+
+
+def _screened(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["eligibility"] = e.eligibility
+    _status(doc, e, pos, "screened", "under_review" if e.decision == "pass" else "rejected", decision=e.decision)
+
+
+def _assigned(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["reviewers"][e.reviewer_id] = {"declared": False}
+
+
+def _declared(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["reviewers"][e.reviewer_id]["declared"] = True
+
+
+def _reviewed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["reviewers"][e.reviewer_id].update(scores=e.scores, recommend=e.recommend, comment=e.comment)
+
+
+def _concluded_review(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(score=e.score, rank=e.rank)
+    _status(doc, e, pos, "ranked", "recommended" if e.recommended else "not_recommended")
+
+
+def _notice(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["notice_ends_at"] = _iso(e.ends_at)
+    _status(doc, e, pos, "public_notice_started", "in_public_notice")
+
+
+def _objected(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["objections"][e.objection_id] = {"id": e.objection_id, "grounds": e.grounds, "status": "open",
+                                         "raised_at": e.timestamp.isoformat()}
+
+
+def _objection_resolved(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["objections"][e.objection_id].update(status=e.outcome, resolution=e.reason)
+    if e.outcome == "upheld":
+        _status(doc, e, pos, "objection_upheld", "not_approved")
+
+
+def _approved(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["granted_fen"] = e.granted_fen
+    _status(doc, e, pos, "approved", "in_progress", granted_fen=e.granted_fen)
+
+
+def _paid(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["payments"].append({"amount_fen": e.amount_fen, "paid_on": _iso(e.paid_on), "position": pos})
+
+
+def _amendment_requested(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["amendments"][e.amendment_id] = {"id": e.amendment_id, "changes": e.changes, "status": "requested",
+                                         "reason": e.reason}
+
+
+def _amendment_decided(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["amendments"][e.amendment_id]["status"] = "approved" if e.approved else "refused"
+    if e.approved:
+        signatures = doc["signatures"]
+        _version(doc, e, pos, e.agreement)
+        doc["signatures"] = signatures
+
+
+def _report(doc: dict[str, Any], e: Any, pos: int) -> None:
+    versions = doc["reports"].get(e.report_id, {}).get("versions", [])
+    doc["reports"][e.report_id] = {
+        "id": e.report_id, "kind": e.report_kind, "year": e.year, "status": "filed",
+        "versions": [*versions, {"progress": e.progress, "spending_fen": e.spending_fen, "outcomes": e.outcomes,
+                                 "filed_at": e.timestamp.isoformat()}]}
+
+
+def _judged(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["reports"][e.report_id].update(status="accepted" if e.accepted else "returned", decision_note=e.reason)
+
+
+def _inspected(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["inspections"].append({"id": e.inspection_id, "inspected_on": _iso(e.inspected_on),
+                               "inspectors": e.inspectors, "findings": e.findings, "rating": e.rating,
+                               "rectification_due_on": _iso(e.rectification_due_on)})
+    if e.rectification_due_on is not None:
+        doc["rectifications"][e.inspection_id] = {"due_on": _iso(e.rectification_due_on), "status": "open"}
+
+
+def _concluded(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["grade"] = e.grade
+    _status(doc, e, pos, "concluded", "concluded", grade=e.grade)
+
+
+def _terminated(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["recover_fen"] = e.recover_fen
+    _status(doc, e, pos, "terminated", "terminated", recover_fen=e.recover_fen)
+
+
+def _submitted(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _status(doc, e, pos, "submitted", "submitted", agreement_version=e.agreement_version)
+
+
+class AlliancesView(DocumentView):
+    name = "alliances"
+    table = "view_alliances"
+    columns: ClassVar[dict[str, str]] = {"program_id": "TEXT", "status": "TEXT", "sector": "TEXT", "title": "TEXT"}
+    indexes = ("program_id", "status")
+    handlers: ClassVar[dict[type, Any]] = {
+        A.Drafted: _drafted, A.Revised: _revised, A.Signed: _signed, A.Submitted: _submitted,
+        A.Screened: _screened, A.ReviewerAssigned: _assigned, A.Declared: _declared, A.Reviewed: _reviewed,
+        A.ReviewConcluded: _concluded_review, A.NoticeStarted: _notice, A.Objected: _objected,
+        A.ObjectionResolved: _objection_resolved, A.Approved: _approved, A.Paid: _paid,
+        A.AmendmentRequested: _amendment_requested, A.AmendmentDecided: _amendment_decided,
+        A.ReportFiled: _report, A.ReportJudged: _judged, A.Inspected: _inspected, A.Concluded: _concluded,
+        A.Terminated: _terminated,
+    }
+
+
+def _opened(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(id=str(e.originator_id), year=e.year, title=e.title, budget_fen=e.budget_fen,
+               priority_sectors=e.priority_sectors, submission_opens_at=_iso(e.submission_opens_at),
+               submission_closes_at=_iso(e.submission_closes_at), notice_days=e.notice_days,
+               pass_score=e.pass_score, grants={}, granted_fen=0, remaining_fen=e.budget_fen, ranking=None)
+
+
+def _granted(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["grants"][e.alliance_id] = doc["grants"].get(e.alliance_id, 0) + e.amount_fen
+    doc["granted_fen"] = sum(doc["grants"].values())
+    doc["remaining_fen"] = doc["budget_fen"] - doc["granted_fen"]
+
+
+def _released(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["grants"][e.alliance_id] -= e.amount_fen
+    doc["granted_fen"] = sum(doc["grants"].values())
+    doc["remaining_fen"] = doc["budget_fen"] - doc["granted_fen"]
+
+
+def _ranked(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["ranking"] = e.ranking
+
+
+class ProgramsView(DocumentView):
+    name = "programs"
+    table = "view_programs"
+    columns: ClassVar[dict[str, str]] = {"year": "INTEGER", "title": "TEXT"}
+    handlers: ClassVar[dict[type, Any]] = {P.Opened: _opened, P.Granted: _granted, P.Released: _released,
+                                           P.Ranked: _ranked}
+
+
+# -- queries ----------------------------------------------------------------------------------------
+def get_alliance(db: ViewDatabase, alliance_id: str) -> dict[str, Any] | None:
+    with db.read() as tx:
+        row = tx.fetchone("SELECT doc FROM view_alliances WHERE id = ?", (alliance_id,))
+    return decode_doc(row["doc"]) if row else None
+
+
+def get_program(db: ViewDatabase, program_id: str) -> dict[str, Any] | None:
+    with db.read() as tx:
+        row = tx.fetchone("SELECT doc FROM view_programs WHERE id = ?", (program_id,))
+    return decode_doc(row["doc"]) if row else None
+
+
+def status_on(doc: dict[str, Any], day: date) -> str | None:
+    """The alliance's status at the end of `day` (by recording date, UTC)."""
+    status = None
+    for entry in doc.get("history", []):
+        if entry["recorded_at"][:10] > day.isoformat():
+            break
+        status = entry["status"]
+    return status
+
+
+def register(db: ViewDatabase, *, program_id: str | None, status: str | None, sector: str | None,
+             as_of: date | None, limit: int) -> list[dict[str, Any]]:
+    """The agreements register; `as_of` answers from each alliance's history."""
+    where, params = [], []
+    for column, value in (("program_id", program_id), ("sector", sector)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if status and as_of is None:
+        where.append("status = ?")
+        params.append(status)
+    sql = "SELECT doc FROM view_alliances" + (f" WHERE {' AND '.join(where)}" if where else "")
+    with db.read() as tx:
+        docs = [decode_doc(r["doc"]) for r in tx.fetchall(sql + " ORDER BY id", params)]
+    items = []
+    for doc in docs:
+        if as_of is not None:
+            then = status_on(doc, as_of)
+            if then is None or (status and then != status):
+                continue
+            doc = {**doc, "status": then, "as_of": as_of.isoformat()}
+        items.append(doc)
+    return items[:limit]
+
+
+def for_reviewer(doc: dict[str, Any], reviewer_id: str) -> dict[str, Any]:
+    """Before declaring no conflict a reviewer sees only the title and the parties."""
+    me = doc["reviewers"].get(reviewer_id, {})
+    if me.get("declared"):
+        return {**doc, "reviewers": {reviewer_id: me}}
+    return {"id": doc["id"], "title": doc["title"], "parties": doc["parties"], "status": doc["status"],
+            "declaration_required": True}
