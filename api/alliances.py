@@ -152,6 +152,10 @@ class ConclusionIn(Strict):
     grade: Literal["excellent", "good", "pass", "fail"]
 
 
+class ClosureIn(Strict):
+    note: LongText
+
+
 class TerminationIn(Strict):
     reason: LongText
     recover_fen: Fen
@@ -409,6 +413,14 @@ class AlliancesController(Controller):
             inspection_id=str(uuid4()), inspected_on=data.inspected_on, inspectors=list(data.inspectors),
             findings=data.findings, rating=data.rating, rectification_due_on=data.rectification_due_on,
             actor=actor)))
+
+    @post("/{id:uuid}/rectifications/{inspection_id:str}/closure", opt=allow("staff"),
+          operation_id="closeRectification", status_code=200)
+    async def rectification(self, request: Request, id: UUID, inspection_id: str, data: ClosureIn) -> Done:
+        """整改完成: close an inspection's rectification, with a note."""
+        actor = actor_of(request)
+        return await self._run(request, id, alliances.on_alliance(id, lambda a: a.close_rectification(
+            inspection_id=inspection_id, note=data.note, actor=actor)))
 
     @post("/{id:uuid}/conclusion", opt=allow("staff"), operation_id="concludeAlliance", status_code=200)
     async def conclusion(self, request: Request, id: UUID, data: ConclusionIn) -> Done:

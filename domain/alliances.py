@@ -145,6 +145,12 @@ def check_agreement(agreement: dict[str, Any]) -> dict[str, Any]:
                            field="cooperation_areas")
     if not agreement.get("tasks"):
         raise InvalidValue("至少一项任务 (at least one task)", field="tasks")
+    for key in ("starts_on", "ends_on"):  # amendments arrive as JSON: dates as text
+        if isinstance(agreement.get(key), str):
+            try:
+                agreement = {**agreement, key: date.fromisoformat(agreement[key])}
+            except ValueError:
+                raise InvalidValue(f"{key} 须为 YYYY-MM-DD (a date)", field=key) from None
     if agreement["ends_on"] <= agreement["starts_on"]:
         raise InvalidValue("结束日期须晚于开始日期 (ends_on after starts_on)", field="ends_on")
     if agreement["requested_funding_fen"] > agreement["budget_fen"]:
@@ -365,12 +371,16 @@ class Alliance(Entity):
             raise _refuse("objection_open", "尚有未处理的异议 (an objection is still open)")
         if granted_fen > self.agreement["requested_funding_fen"]:
             raise InvalidValue("资助不能超过申请额 (more than requested)", field="granted_fen")
-        self._approved(granted_fen=granted_fen, agreement_version=self.agreement_version, actor=actor)
+        self._approved(granted_fen=granted_fen, agreement_version=self.agreement_version, approved_on=now.date(),
+                       actor=actor)
 
     @event("Approved")
-    def _approved(self, granted_fen: int, agreement_version: int, actor: Actor, reason: str | None = None) -> None:
+    def _approved(self, granted_fen: int, agreement_version: int, approved_on: date, actor: Actor,
+                  reason: str | None = None) -> None:
         self.status = "in_progress"
         self.granted_fen = granted_fen
+        self.approved_on = approved_on
+        self.flagged: list[str] = []
 
     def pay(self, *, amount_fen: int, paid_on: date, actor: Actor) -> None:
         """拨付: tranches up to the grant."""
@@ -469,6 +479,45 @@ class Alliance(Entity):
         if rectification_due_on is not None:
             self.rectifications = {**self.rectifications, inspection_id: {"due_on": rectification_due_on.isoformat(),
                                                                           "status": "open"}}
+
+    def close_rectification(self, *, inspection_id: str, note: str, actor: Actor) -> None:
+        """整改完成: an inspection's rectification is closed, with a note."""
+        found = self.rectifications.get(inspection_id)
+        if found is None or found["status"] != "open":
+            raise DomainError("没有待整改的事项 (no open rectification)", code="not_found", field="inspection_id")
+        self._rectification_closed(inspection_id=inspection_id, actor=actor, reason=_reason(note, "note"))
+
+    @event("RectificationClosed")
+    def _rectification_closed(self, inspection_id: str, actor: Actor, reason: str) -> None:
+        self.rectifications = {**self.rectifications,
+                               inspection_id: {**self.rectifications[inspection_id], "status": "closed"}}
+
+    def reports_due(self, today: date) -> list[tuple[str, int, date]]:
+        """(kind, year, due date) of every report that should have been filed by
+        `today`: an annual report by 31 March for each full year in progress,
+        the completion report within 90 days of the agreed end."""
+        if self.status != "in_progress":
+            return []
+        ends_on = self.agreement["ends_on"]
+        due = [("annual", year, date(year + 1, 3, 31))
+               for year in range(self.approved_on.year, min(today.year - 1, ends_on.year) + 1)]
+        due.append(("completion", ends_on.year, ends_on + timedelta(days=90)))
+        filed = {r["key"] for r in self.reports.values()}
+        return [(kind, year, on) for kind, year, on in due
+                if on < today and f"{kind}:{year}" not in filed and f"{kind}:{year}" not in self.flagged]
+
+    def flag_overdue_reports(self, *, today: date, actor: Actor) -> int:
+        """报告逾期 (the scheduler): each missing report is flagged once."""
+        overdue = self.reports_due(today)
+        for kind, year, due_on in overdue:
+            self._report_overdue(report_kind=kind, year=year, due_on=due_on, actor=actor,
+                                 reason=f"{year} 年{'年度' if kind == 'annual' else '总结'}报告应于 {due_on} 前提交 "
+                                        f"(report due {due_on})")
+        return len(overdue)
+
+    @event("ReportOverdue")
+    def _report_overdue(self, report_kind: str, year: int, due_on: date, actor: Actor, reason: str) -> None:
+        self.flagged = [*self.flagged, f"{report_kind}:{year}"]
 
     def conclude(self, *, grade: str, actor: Actor) -> None:
         """结题 with a grade, once the completion report is accepted."""

@@ -134,6 +134,15 @@ def _inspected(doc: dict[str, Any], e: Any, pos: int) -> None:
         doc["rectifications"][e.inspection_id] = {"due_on": _iso(e.rectification_due_on), "status": "open"}
 
 
+def _rectified(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["rectifications"][e.inspection_id].update(status="closed", note=e.reason)
+
+
+def _overdue(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.setdefault("overdue_reports", []).append({"kind": e.report_kind, "year": e.year, "due_on": _iso(e.due_on)})
+    _log(doc, e, pos, "report_overdue", kind=e.report_kind, year=e.year)
+
+
 def _concluded(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc["grade"] = e.grade
     _status(doc, e, pos, "concluded", "concluded", grade=e.grade)
@@ -160,6 +169,7 @@ class AlliancesView(DocumentView):
         A.ObjectionResolved: _objection_resolved, A.Approved: _approved, A.Paid: _paid,
         A.AmendmentRequested: _amendment_requested, A.AmendmentDecided: _amendment_decided,
         A.ReportFiled: _report, A.ReportJudged: _judged, A.Inspected: _inspected, A.Concluded: _concluded,
+        A.RectificationClosed: _rectified, A.ReportOverdue: _overdue,
         A.Terminated: _terminated,
     }
 
@@ -241,6 +251,11 @@ def register(db: ViewDatabase, *, program_id: str | None, status: str | None, se
             doc = {**doc, "status": then, "as_of": as_of.isoformat()}
         items.append(doc)
     return items[:limit]
+
+
+def in_progress(db: ViewDatabase) -> list[str]:
+    with db.read() as tx:
+        return [r["id"] for r in tx.fetchall("SELECT id FROM view_alliances WHERE status = 'in_progress'")]
 
 
 def for_reviewer(doc: dict[str, Any], reviewer_id: str) -> dict[str, Any]:

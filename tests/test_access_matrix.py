@@ -80,6 +80,7 @@ ACCESS = {
     ("POST", "/api/v1/alliances/{id:uuid}/reports/{rid:str}/return"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/inspections"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/conclusion"): {"staff"},
+    ("POST", "/api/v1/alliances/{id:uuid}/rectifications/{inspection_id:str}/closure"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/termination"): {"staff"},
     ("POST", "/api/v1/auth/login"): ANYONE,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,

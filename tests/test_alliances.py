@@ -11,6 +11,7 @@ from domain.errors import DomainError
 from domain.values import Actor
 from service import alliances as service
 from tests.factories import application
+from tests.http import login
 from tests.roles import PASSWORD, agreement, invited, open_program, society
 
 WAN = 1_000_000  # 1 万元 (10,000 yuan) in fen
@@ -275,3 +276,50 @@ def test_status_on_a_date_reads_the_history():
     assert status_on(doc, date(2026, 3, 5)) == "submitted"
     assert status_on(doc, date(2026, 4, 30)) == "under_review"
     assert status_on(doc, date(2027, 1, 1)) == "in_progress"
+
+
+def test_after_approval_reviews_need_a_declaration_reports_fall_overdue_and_rectifications_close(
+        client, staff, platform):
+    from workers.scheduler import tick
+
+    w = World(client, staff, platform)
+    program = open_program(client, staff, platform)
+    ent, soc = enterprise(client, staff, "后续公司"), society(client, staff)
+    w.member(ent, "houxu")
+    w.member(soc, "xuehui2")
+    alliance = w.alliance(program, [ent], [soc])
+    w.post(f"/api/v1/alliances/{alliance}/screening", {"decision": "pass", "reasons": "ok"})
+    expert = reviewer(client, staff, "late_expert")
+    w.post(f"/api/v1/alliances/{alliance}/reviewers", {"reviewer_ids": [expert[0]]})
+    scores = dict.fromkeys(("innovation", "feasibility", "team", "collaboration", "benefit"), 90)
+    w.refused(f"/api/v1/alliances/{alliance}/reviews", {"scores": scores, "recommend": True, "comment": "好"},
+              "declaration_required", expert[1])
+    w.post(f"/api/v1/alliances/{alliance}/declaration", {"no_conflict": True}, expert[1])
+    w.post(f"/api/v1/alliances/{alliance}/reviews", {"scores": scores, "recommend": True, "comment": "好"}, expert[1])
+    w.post(f"/api/v1/programs/{program}/ranking")
+    w.post(f"/api/v1/alliances/{alliance}/public-notice")
+    platform.clock.offset = timedelta(days=8)
+    w.post(f"/api/v1/alliances/{alliance}/approval", {"granted_fen": 10 * WAN})
+    # The approved agreement is frozen: the end date moves only by an approved amendment.
+    amendment = w.post(f"/api/v1/alliances/{alliance}/amendments",
+                       {"changes": {"ends_on": "2029-06-30"}, "reason": "样机测试周期延长"}, w.accounts[ent], 201)
+    w.post(f"/api/v1/alliances/{alliance}/amendments/{amendment['id']}/decision",
+           {"approve": True, "reason": "同意延期"})
+    record = w.get(f"/api/v1/alliances/{alliance}")
+    assert record["agreement"]["ends_on"] == "2029-06-30" and len(record["versions"]) == 2
+    # An inspection with a rectification deadline, then closed.
+    w.post(f"/api/v1/alliances/{alliance}/inspections", {
+        "inspected_on": "2027-05-01", "inspectors": ["赵专家"], "findings": "台账不全", "rating": "fair",
+        "rectification_due_on": "2027-06-01"})
+    inspection = w.get(f"/api/v1/alliances/{alliance}")["inspections"][0]["id"]
+    w.post(f"/api/v1/alliances/{alliance}/rectifications/{inspection}/closure", {"note": "已补齐台账"})
+    assert w.get(f"/api/v1/alliances/{alliance}")["rectifications"][inspection]["status"] == "closed"
+    # No annual report for the approval year by 31 March next year: flagged once by the scheduler.
+    approved_year = platform.clock.today().year
+    platform.clock.offset += timedelta(days=365 + 140)
+    platform.runner.catch_up()
+    assert tick(platform)["flag_overdue_reports"] >= 1
+    assert tick(platform)["flag_overdue_reports"] == 0
+    w.staff = login(client)  # a year and a half later: a fresh sign-in
+    overdue = w.get(f"/api/v1/alliances/{alliance}")["overdue_reports"]
+    assert {"kind": "annual", "year": approved_year, "due_on": f"{approved_year + 1}-03-31"} in overdue

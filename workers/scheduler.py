@@ -18,8 +18,10 @@ from uuid import UUID
 from domain.errors import DomainError
 from domain.organisations import dues_due_on
 from domain.values import Actor
+from projections.alliances import in_progress
 from projections.roster import owing_dues
 from projections.sessions import due_for_attendance, due_to_close
+from service.alliances import on_alliance
 from service.membership import lapse_if_overdue
 from service.sessions import on_session
 
@@ -70,7 +72,18 @@ def record_no_shows(platform: Any) -> int:
                  lambda s: s.record_no_shows(now=now, actor=Actor.system()))
 
 
-JOBS: tuple[Job, ...] = (lapse_unpaid_dues, close_registrations, record_no_shows)
+def flag_overdue_reports(platform: Any) -> int:
+    """报告逾期: funded alliances whose annual or completion report is late."""
+    today = platform.clock.today()
+    flagged = 0
+    for alliance_id in in_progress(platform.views):
+        count, _ = platform.writer.execute(on_alliance(UUID(alliance_id), lambda a: a.flag_overdue_reports(
+            today=today, actor=Actor.system())))
+        flagged += count
+    return flagged
+
+
+JOBS: tuple[Job, ...] = (lapse_unpaid_dues, close_registrations, record_no_shows, flag_overdue_reports)
 
 
 def tick(platform: Any) -> dict[str, int]:
