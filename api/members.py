@@ -18,6 +18,7 @@ from domain.errors import InvalidValue
 from domain.organisations import Organisation
 from domain.values import normalise_credit_code
 from projections import roster
+from projections.audit import organisation_history
 from projections.sessions import attendance_of
 from service import membership
 from service.roster_files import EXPORT_TYPES, export_roster
@@ -314,6 +315,22 @@ class MembersController(Controller):
         attendance = attendance_of(p.views, str(id))
         return doc | {"no_show_count": attendance["no_show_count"],
                       "late_cancellation_count": attendance["late_cancellation_count"]}
+
+    @get("/{id:uuid}/history", opt=allow("staff", "auditor", "member", member_of="id"),
+         operation_id="memberHistory", sync_to_thread=True)
+    def history(self, request: Request, id: UUID, cursor: Annotated[int, Parameter(ge=0)] = 0,
+                limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+                min_position: Annotated[int | None, Parameter(ge=0)] = None) -> Page:
+        """活动记录: everything that touched the organisation (membership, registrations,
+        attendance, feedback, alliances it is party to), oldest first."""
+        p = platform_of(request)
+        wait_for_view(p, "audit", min_position)
+        if roster.get_member(p.views, str(id)) is None:
+            raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
+        items = organisation_history(p.views, str(id), after=cursor, limit=limit + 1)
+        more = len(items) > limit
+        items = items[:limit]
+        return Page(items=items, next_cursor=str(items[-1]["position"]) if more else None)
 
     @get("/{id:uuid}/sessions", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberSessions", sync_to_thread=True)

@@ -40,19 +40,25 @@ class ProjectionRunner:
         return self.app.recorder.max_notification_id() or 0
 
     def read_batch(self, after: int) -> list[tuple[int, Any]]:
+        return [(n.id, e) for n, e in self.read_raw_batch(after)]
+
+    def read_raw_batch(self, after: int) -> list[tuple[Any, Any]]:
+        """(stored notification, decoded event) pairs after `after`."""
         notifications = self.app.recorder.select_notifications(
             start=after, limit=self.batch_size, inclusive_of_start=False
         )
         to_event = self.app.mapper.to_domain_event
-        return [(n.id, to_event(n)) for n in notifications]
+        return [(n, to_event(n)) for n in notifications]
 
     def run_once(self) -> int:
         """Apply one batch to every view that is behind; return events read."""
         names = [v.name for v in self.views]
         positions = self.db.positions(names)
-        batch = self.read_batch(min(positions.values()))
-        if not batch:
+        raw = self.read_raw_batch(min(positions.values()))
+        if not raw:
             return 0
+        batch = [(n.id, e) for n, e in raw]
+        stored = [(n.id, n) for n, _ in raw]
         last = batch[-1][0]
         # One transaction for every view's rows and positions: fewer commits, and
         # still exactly once per view (a position that moved meanwhile rolls the
@@ -62,8 +68,12 @@ class ProjectionRunner:
                 for view in self.views:
                     old = positions[view.name]
                     if old < last:
-                        view.apply(tx, [(p, e) for p, e in batch if p > old])
+                        # Claim the range first: a rival that got there first shows up as a
+                        # TrackingConflict here, before any row could collide.
                         self.db.advance(tx, view.name, old, last)
+                        # A view that keeps the stored bytes (the hash chain) gets them instead.
+                        source = stored if getattr(view, "raw", False) else batch
+                        view.apply(tx, [(p, e) for p, e in source if p > old])
         except TrackingConflict as conflict:
             log.info("view %s was advanced elsewhere; re-reading", conflict)
         with self._caught_up:

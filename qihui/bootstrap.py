@@ -56,7 +56,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         views = PostgresViews(settings.postgres_conninfo())
     else:
         views = SQLiteViews(settings.sqlite_path)
-    runner = ProjectionRunner(app, views, all_views())
+    runner = ProjectionRunner(app, views, all_views(settings.secret_key))
     runner.ensure_schema()
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(),
                            load_many=lambda ids: load_many(app, views, ids))

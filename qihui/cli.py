@@ -270,6 +270,31 @@ def projections_rebuild(name: str | None, yes: bool) -> None:
     click.echo(f"replayed {total} events")
 
 
+# -- audit -----------------------------------------------------------------------------
+@main.group()
+def audit() -> None:
+    """Tamper evidence."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain over the stored log (exit 1 naming the first bad position)."""
+    from projections.audit import verify
+
+    platform = _platform()
+    try:
+        platform.runner.catch_up()
+        result = verify(platform.app.recorder, platform.views, platform.settings.secret_key)
+    finally:
+        platform.close()
+    if result["ok"]:
+        click.echo(f"intact: {result['checked']} records verified")
+        return
+    click.echo(f"ALTERED: first bad record at position {result['first_bad_position']} "
+               f"({result['checked']} verified before it)", err=True)
+    raise SystemExit(1)
+
+
 # -- workers -------------------------------------------------------------------------
 @main.group()
 def worker() -> None:

@@ -1,0 +1,103 @@
+"""Audit on both backends: an organisation's whole history, the global log with
+filters and exports, and tamper evidence over the stored event log."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import application
+from tests.roles import admitted_org, agreement, invited, open_program, society
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def head(platform):
+    platform.runner.catch_up()
+    return platform.runner.head()
+
+
+def test_an_organisations_history_merges_every_context_in_order(client, staff, platform):
+    org = admitted_org(client, staff)
+    start = platform.clock.now() + timedelta(days=5)
+    session = ok(client.post("/api/v1/sessions", headers=staff, json={
+        "kind": "training", "title": "小灶班：研发费用加计扣除", "capacity": 30, "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(), "venue": "协会",
+        "registration_closes_at": start.isoformat()}), 201)["id"]
+    ok(client.post(f"/api/v1/sessions/{session}/registrations", headers=staff,
+                   json={"organisation_id": org, "attendees": [{"name": "王强"}]}), 201)
+    ok(client.delete(f"/api/v1/sessions/{session}/registrations/{org}", headers=staff))
+    program = open_program(client, staff, platform)
+    ok(client.post("/api/v1/alliances", headers=staff,
+                   json={"program_id": program, **agreement([org], [society(client, staff)])}), 201)
+    member = invited(client, staff, "lishi", "member", organisation_id=org)
+    history = ok(client.get(f"/api/v1/members/{org}/history?min_position={head(platform)}", headers=member))
+    kinds = [(i["aggregate_type"], i["type"]) for i in history["items"]]
+    assert kinds == [("Organisation", "Applied"), ("Organisation", "Admitted"), ("Session", "Registered"),
+                     ("Session", "RegistrationCancelled"), ("Alliance", "Drafted")]
+    positions = [i["position"] for i in history["items"]]
+    assert positions == sorted(positions)
+    first = history["items"][0]
+    assert "提交入会申请" in first["summary"] and first["actor"]["role"] == "public"
+    assert history["items"][2]["summary"] == "报名活动：已确认"
+    page = ok(client.get(f"/api/v1/members/{org}/history?limit=2", headers=staff))
+    rest = ok(client.get(f"/api/v1/members/{org}/history?cursor={page['next_cursor']}", headers=staff))
+    assert [i["position"] for i in page["items"] + rest["items"]] == positions
+
+
+def test_the_global_log_filters_and_exports(client, staff, platform):
+    org = admitted_org(client, staff)
+    me = ok(client.get("/api/v1/auth/me", headers=staff))["id"]
+    h = head(platform)
+    everything = ok(client.get(f"/api/v1/audit/events?limit=500&min_position={h}", headers=staff))["items"]
+    assert [i["position"] for i in everything] == sorted(i["position"] for i in everything)
+    assert len(everything) == h
+    admitted = ok(client.get("/api/v1/audit/events?type=Admitted", headers=staff))["items"]
+    assert [i["aggregate_id"] for i in admitted] == [org] and admitted[0]["actor"]["id"] == me
+    mine = ok(client.get(f"/api/v1/audit/events?actor={me}", headers=staff))["items"]
+    assert mine and all(i["actor"]["id"] == me for i in mine)
+    of_org = ok(client.get(f"/api/v1/audit/events?aggregate_id={org}", headers=staff))["items"]
+    assert [i["type"] for i in of_org] == ["Applied", "Admitted"]
+    later = ok(client.get(f"/api/v1/audit/events?after_position={h - 1}", headers=staff))["items"]
+    assert [i["position"] for i in later] == [h]
+    created = [i for i in everything if i["type"] == "Created" and i["aggregate_type"] == "Account"]
+    assert created and all("password_hash" not in i["data"] for i in created)
+    r = client.get("/api/v1/audit/events?format=csv", headers=staff)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["位置", "事件编号", "事件类型"] and len(rows) == h + 1
+    r = client.get("/api/v1/audit/events?format=xlsx&type=Applied", headers=staff)
+    assert len(list(load_workbook(io.BytesIO(r.content)).active.iter_rows())) == 2
+
+
+def _tamper(platform, sql, params):
+    table = platform.app.recorder.events_table_name
+    column = "rowid" if platform.views.dialect == "sqlite" else "notification_id"
+    with platform.views.transaction() as tx:
+        tx.execute(sql.format(table=table, id=column), params)
+
+
+@pytest.mark.parametrize("damage", ["altered", "deleted", "reordered"])
+def test_tampering_with_the_stored_log_is_found_at_its_position(client, staff, platform, damage):
+    for _ in range(3):
+        ok(client.post("/api/v1/members", json=application()), 201)
+    head(platform)
+    assert ok(client.get("/api/v1/audit/verify", headers=staff))["ok"] is True
+    victim = 4
+    if damage == "altered":
+        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (b'{"forged":true}', victim))
+    elif damage == "deleted":
+        _tamper(platform, "DELETE FROM {table} WHERE {id} = ?", (victim,))
+    else:  # swap the stored payloads of two records
+        with platform.views.read() as tx:
+            table = platform.app.recorder.events_table_name
+            column = "rowid" if platform.views.dialect == "sqlite" else "notification_id"
+            a, b = (bytes(tx.scalar(f"SELECT state FROM {table} WHERE {column} = ?", (p,))) for p in (victim, 6))
+        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (b, victim))
+        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (a, 6))
+    result = ok(client.get("/api/v1/audit/verify", headers=staff))
+    assert result == {"ok": False, "checked": victim - 1, "first_bad_position": victim}
