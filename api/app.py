@@ -12,7 +12,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
 from api.accounts import AccountsController, AuthController
 from api.alliances import AlliancesController, ProgramsController
-from api.audit import AuditController
+from api.audit import AuditController, StatsController
 from api.health import health, ready
 from api.members import MembersController
 from api.policy import PrincipalCache, policy_guard
@@ -34,7 +34,7 @@ def create_app(platform: Platform) -> Litestar:
 
     return Litestar(
         route_handlers=[MembersController, SessionsController, ProgramsController, AlliancesController,
-                        AuditController, AuthController, AccountsController, health, ready],
+                        AuditController, StatsController, AuthController, AccountsController, health, ready],
         guards=[policy_guard],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

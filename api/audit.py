@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,7 +14,9 @@ from litestar.params import Parameter
 
 from api.deps import platform_of, wait_for_view
 from api.policy import allow
+from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events, verify
+from projections.figures import summary
 
 EXPORT_HEADERS = ("位置", "事件编号", "事件类型", "对象类型", "对象编号", "版本", "记录时间", "生效日期",
                   "操作人", "角色", "所属单位", "理由", "摘要")
@@ -100,3 +102,19 @@ class AuditController(Controller):
         altered, reordered or missing."""
         p = platform_of(request)
         return Verification(**verify(p.app.recorder, p.views, p.settings.secret_key))
+
+
+class StatsController(Controller):
+    path = "/api/v1/stats"
+    tags = ["audit 审计"]  # noqa: RUF012
+
+    @get("/summary", opt=allow("staff", "auditor"), operation_id="statsSummary", sync_to_thread=True)
+    def summary(self, request: Request, from_: Annotated[date, Parameter(query="from")], to: date,
+                min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+        """年度数据: members at start and end, growth; sessions held by kind with attendees and
+        satisfaction; alliances by status and sector with amounts (dates inclusive, association time)."""
+        p = platform_of(request)
+        wait_for_view(p, "audit", min_position)
+        if to < from_:
+            raise InvalidValue("结束日期不能早于开始日期 (to before from)", field="to")
+        return summary(p.views, from_, to, p.settings.time_zone)

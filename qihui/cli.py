@@ -295,6 +295,25 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
+@main.command()
+@click.option("--from", "from_", required=True, help="First day, YYYY-MM-DD (inclusive).")
+@click.option("--to", "to", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+def stats(from_: str, to: str) -> None:
+    """The period's figures (members, sessions, alliances) as JSON."""
+    from datetime import date
+
+    from projections.figures import summary
+
+    platform = _platform()
+    try:
+        platform.runner.catch_up()
+        figures = summary(platform.views, date.fromisoformat(from_), date.fromisoformat(to),
+                          platform.settings.time_zone)
+    finally:
+        platform.close()
+    click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
 # -- workers -------------------------------------------------------------------------
 @main.group()
 def worker() -> None:

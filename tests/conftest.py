@@ -44,7 +44,9 @@ def store_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> d
            # Tests post from one address; the rate-limit tests set their own limits.
            "QIHUI_RATE_LIMIT_SIGN_IN": "100000/60", "QIHUI_RATE_LIMIT_APPLY": "100000/60",
            # Tests move the clock by days; tokens outlive that (expiry has its own test).
-           "QIHUI_TOKEN_TTL_SECONDS": str(60 * 86400)}
+           "QIHUI_TOKEN_TTL_SECONDS": str(60 * 86400),
+           # Tests tick the scheduler themselves (workers.scheduler.tick) after moving the clock.
+           "QIHUI_SCHEDULER_INTERVAL": "3600"}
     if backend == "postgres":
         server: PostgresServer = request.getfixturevalue("postgres")
         name = f"qihui_test_{next(_db_numbers)}"

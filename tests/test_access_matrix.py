@@ -56,6 +56,7 @@ ACCESS = {
     ("GET", "/api/v1/members/{id:uuid}/history"): {"staff", "auditor", "member"},
     ("GET", "/api/v1/audit/events"): {"staff", "auditor"},
     ("GET", "/api/v1/audit/verify"): {"staff", "auditor"},
+    ("GET", "/api/v1/stats/summary"): {"staff", "auditor"},
     ("POST", "/api/v1/programs"): {"staff"},
     ("GET", "/api/v1/programs/{id:uuid}"): SIGNED_IN,
     ("POST", "/api/v1/programs/{id:uuid}/ranking"): {"staff"},

@@ -101,3 +101,51 @@ def test_tampering_with_the_stored_log_is_found_at_its_position(client, staff, p
         _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (a, 6))
     result = ok(client.get("/api/v1/audit/verify", headers=staff))
     assert result == {"ok": False, "checked": victim - 1, "first_bad_position": victim}
+
+
+def test_the_summary_figures_match_a_hand_built_year(client, staff, platform):
+    from datetime import date, datetime
+
+    def on(day, hour=4):
+        target = datetime(day.year, day.month, day.day, hour, tzinfo=platform.clock.time_zone)
+        platform.clock.offset = timedelta(0)
+        platform.clock.offset = target - platform.clock.now()
+
+    on(date(2017, 12, 1))
+    early = [admitted_org(client, staff) for _ in range(3)]  # members before 2018
+    on(date(2018, 2, 1))
+    joined = [ok(client.post("/api/v1/members", json=application()), 201)["id"] for _ in range(2)]
+    for org in joined:
+        ok(client.post(f"/api/v1/members/{org}/admit", json={"effective_on": "2018-02-01"}, headers=staff))
+        ok(client.post(f"/api/v1/members/{org}/dues", json={"year": 2018, "amount_fen": 100_000}, headers=staff))
+    ok(client.post(f"/api/v1/members/{early[0]}/withdraw", json={"reason": "迁出", "effective_on": "2018-06-30"},
+                   headers=staff))
+    for org in early[1:]:
+        ok(client.post(f"/api/v1/members/{org}/dues", json={"year": 2018, "amount_fen": 100_000}, headers=staff))
+    start = datetime(2018, 3, 10, 1, tzinfo=platform.clock.time_zone)  # 09:00 Shanghai
+    session = ok(client.post("/api/v1/sessions", headers=staff, json={
+        "kind": "salon", "title": "小集会", "starts_at": start.isoformat(), "seats_per_organisation": 2,
+        "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "协会",
+        "registration_closes_at": start.isoformat()}), 201)["id"]
+    cancelled = ok(client.post("/api/v1/sessions", headers=staff, json={
+        "kind": "training", "title": "取消的小灶班", "starts_at": start.isoformat(), "capacity": 10,
+        "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "协会",
+        "registration_closes_at": start.isoformat()}), 201)["id"]
+    ok(client.post(f"/api/v1/sessions/{cancelled}/cancel", json={"reason": "讲师临时有事"}, headers=staff))
+    for org in joined:
+        ok(client.post(f"/api/v1/sessions/{session}/registrations", headers=staff,
+                       json={"organisation_id": org, "attendees": [{"name": "甲"}, {"name": "乙"}]}), 201)
+    platform.clock.offset += start - platform.clock.now()
+    for name in ("甲", "乙"):
+        ok(client.post(f"/api/v1/sessions/{session}/check-ins", json={"organisation_id": joined[0],
+                                                                       "attendee_name": name}, headers=staff))
+    platform.clock.offset += timedelta(days=1)
+    member = invited(client, staff, "feedback_giver", "member", organisation_id=joined[0])
+    ok(client.post(f"/api/v1/sessions/{session}/feedback", json={"rating": 4}, headers=member))
+    figures = ok(client.get(f"/api/v1/stats/summary?from=2018-01-01&to=2018-12-31&min_position={head(platform)}",
+                            headers=staff))
+    assert figures["members"] == {"at_start": 3, "at_end": 4, "admitted": 2, "left": 1}
+    assert figures["sessions"] == {"held": 1, "by_kind": {"salon": 1}, "attendees": 2, "average_rating": 4.0}
+    assert figures["alliances"]["submitted"] == 0
+    r = client.get("/api/v1/stats/summary?from=2018-12-31&to=2018-01-01", headers=staff)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to"
