@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
@@ -19,6 +19,7 @@ from domain.organisations import Organisation
 from domain.values import normalise_credit_code
 from projections import roster
 from projections.audit import organisation_history
+from projections.personal import destroy_key, seal_contacts
 from projections.sessions import attendance_of
 from service import membership
 from service.roster_files import EXPORT_TYPES, export_roster
@@ -144,7 +145,7 @@ class MembersController(Controller):
         request.app.state.limits["apply"].check(request.client.host if request.client else "unknown")
         normalise_credit_code(data.credit_code)  # refuse early, before queueing
         fields = _fields(data)
-        fields["contacts"] = _contacts(data.contacts)
+        fields["contacts"] = seal_contacts(platform_of(request).views, _contacts(data.contacts), uuid4)
         fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
         fields["effective_on"] = platform_of(request).clock.today()
         org_id, position = await platform_of(request).writer.run(
@@ -192,15 +193,28 @@ class MembersController(Controller):
         """资料变更: name, sector, address and contacts, each change its own event."""
         changes = {k: v for k, v in _fields(data).items()
                    if k in ("name", "sector", "address") and v is not None}
-        contacts = _contacts(data.contacts) if data.contacts is not None else None
+        views = platform_of(request).views
+        existing = [c.id for c in data.contacts or [] if c.id]
+        contacts = seal_contacts(views, _contacts(data.contacts), uuid4) if data.contacts is not None else None
         actor = actor_of(request)
 
         def change(org: Organisation) -> None:
             org.update_profile(changes=changes, actor=actor, reason=data.reason)
             if contacts is not None:
-                org.change_contacts(contacts=contacts, actor=actor, reason=data.reason)
+                org.change_contacts(contacts=contacts, actor=actor, reason=data.reason, existing_ids=existing)
 
         _, position = await platform_of(request).writer.run(membership.on_organisation(id, change))
+        return Accepted(id=id, position=position)
+
+    @post("/{id:uuid}/contacts/{contact_id:str}/erasure", opt=allow("staff"), operation_id="eraseContact",
+          status_code=200)
+    async def erase_contact(self, request: Request, id: UUID, contact_id: str, data: Decision) -> Accepted:
+        """个人信息删除 (PIPL): the person's key is destroyed; their name, phone and e-mail
+        become unreadable everywhere, while the history and its hash chain stay intact."""
+        p, actor = platform_of(request), actor_of(request)
+        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.erase_contact(
+            contact_id=contact_id, reason=data.reason, actor=actor)))
+        destroy_key(p.views, contact_id)
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/annual-stats", opt=allow("staff", "member", member_of="id"),

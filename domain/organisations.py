@@ -280,11 +280,14 @@ class Organisation(Entity):
         for key, value in changes.items():
             setattr(self, key, value)
 
-    def change_contacts(self, *, contacts: list[dict[str, Any]], actor: Actor, reason: str | None) -> None:
-        """联系人变更: the whole list, contacts keeping their ids."""
+    def change_contacts(self, *, contacts: list[dict[str, Any]], actor: Actor, reason: str | None,
+                        existing_ids: list[str] | None = None) -> None:
+        """联系人变更: the whole list, contacts keeping their ids. `existing_ids` are
+        the ids the caller says are already contacts (new people may have fresh ids)."""
         new = _contacts(contacts)
         known = {c["id"] for c in self.contacts}
-        stray = [c["id"] for c in contacts if c.get("id") and c["id"] not in known]
+        claimed = existing_ids if existing_ids is not None else [c["id"] for c in contacts if c.get("id")]
+        stray = [i for i in claimed if i not in known]
         if stray:
             raise InvalidValue(f"未知的联系人 {stray[0]} (unknown contact id)", field="contacts")
         if new != self.contacts:
@@ -293,6 +296,19 @@ class Organisation(Entity):
     @event("ContactsChanged")
     def _contacts_changed(self, contacts: list[dict[str, Any]], actor: Actor, reason: str | None) -> None:
         self.contacts = contacts
+
+    def erase_contact(self, *, contact_id: str, reason: str, actor: Actor) -> None:
+        """PIPL: a contact person's personal fields become unreadable (their key is
+        destroyed after this event); the fact that the person was a contact stays."""
+        if contact_id not in {c["id"] for c in self.contacts}:
+            raise DomainError("联系人不存在 (no such contact)", code="not_found", field="contact_id")
+        if contact_id in getattr(self, "erased_contacts", []):
+            raise DomainError("该联系人已删除 (already erased)", code="already_erased", field="contact_id")
+        self._contact_erased(contact_id=contact_id, actor=actor, reason=_reason(reason))
+
+    @event("ContactErased")
+    def _contact_erased(self, contact_id: str, actor: Actor, reason: str) -> None:
+        self.erased_contacts = [*getattr(self, "erased_contacts", []), contact_id]
 
     def record_annual_stats(self, *, stats: dict[str, int], actor: Actor, reason: str | None = None) -> None:
         """年度数据: one year's figures; a later report for the same year replaces it."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from domain.organisations import Organisation
+from projections.personal import unseal
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -123,6 +124,10 @@ def _growth(doc: dict[str, Any], e: Any, pos: int) -> None:
     _change(doc, e, pos, "growth_stage_changed", stage=e.stage, previous=e.previous)
 
 
+def _erased(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _change(doc, e, pos, "contact_erased", contact_id=e.contact_id)
+
+
 PERIODS_DDL = (
     "CREATE TABLE IF NOT EXISTS view_roster_periods ("
     "org_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT, status TEXT NOT NULL, "
@@ -172,6 +177,7 @@ class RosterView(DocumentView):
         Organisation.LibraryTagged: _tagged,
         Organisation.LibraryUntagged: _untagged,
         Organisation.GrowthStageChanged: _growth,
+        Organisation.ContactErased: _erased,
     }
 
     def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
@@ -262,12 +268,14 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
         rows = tx.fetchall(page_sql, page_params)
         count_sql = "SELECT COUNT(*) " + sql[sql.index(" FROM "):]
         total = tx.scalar(count_sql, params) if with_total else None
-    docs = []
-    for row in rows[:limit]:
-        doc = decode_doc(row["doc"])
-        if query.as_of is not None:
-            doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
-        docs.append(doc)
+        docs = []
+        for row in rows[:limit]:
+            doc = decode_doc(row["doc"])
+            # Personal fields are sealed in the view too; opened here, with each person's key.
+            doc["contacts"] = [unseal(tx, c) for c in doc.get("contacts", [])]
+            if query.as_of is not None:
+                doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
+            docs.append(doc)
     nxt = None
     if len(rows) > limit:
         last = docs[-1]
@@ -289,7 +297,11 @@ def owing_dues(db: ViewDatabase, year: int) -> list[tuple[str, date | None]]:
 def get_member(db: ViewDatabase, org_id: str) -> dict[str, Any] | None:
     with db.read() as tx:
         row = tx.fetchone("SELECT doc FROM view_roster WHERE id = ?", (org_id,))
-    return decode_doc(row["doc"]) if row else None
+        if row is None:
+            return None
+        doc = decode_doc(row["doc"])
+        doc["contacts"] = [unseal(tx, c) for c in doc.get("contacts", [])]
+    return doc
 
 
 def encode_cursor(value: Any, position: int) -> str:

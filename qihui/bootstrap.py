@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from domain.application import Qihui
-from projections import all_views
+from projections import all_views, personal
 from projections.runner import ProjectionRunner
 from projections.store import PostgresViews, SQLiteViews, ViewDatabase
 from qihui.settings import Settings
@@ -58,6 +58,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         views = SQLiteViews(settings.sqlite_path)
     runner = ProjectionRunner(app, views, all_views(settings.secret_key))
     runner.ensure_schema()
+    personal.ensure_table(views)
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(),
                            load_many=lambda ids: load_many(app, views, ids))
     return Platform(

@@ -178,7 +178,7 @@ def members_import(file: Path, dry_run: bool, skip_bad: bool) -> None:
             raise SystemExit(1 if plan.problems else 0)
         if plan.problems and not skip_bad:
             raise click.ClickException("nothing imported: fix the rows above, or pass --skip-bad")
-        imported = run_import(platform.writer, plan, Actor(id="cli", role="system"))
+        imported = run_import(platform.writer, plan, Actor(id="cli", role="system"), platform.views)
         click.echo(f"imported {imported} organisations")
     finally:
         platform.close()

@@ -179,13 +179,18 @@ def import_row(row: dict[str, Any], actor: Actor) -> Command:
     return command
 
 
-def run_import(writer: CommandWriter, plan: ImportPlan, actor: Actor) -> int:
-    """Import the plan's ready rows through the writer (group-committed)."""
+def run_import(writer: CommandWriter, plan: ImportPlan, actor: Actor, views: ViewDatabase) -> int:
+    """Import the plan's ready rows through the writer (group-committed); contact
+    people's fields are sealed with their own keys first."""
     import threading
+    from uuid import uuid4
+
+    from projections.personal import seal_contacts
 
     outcomes: list[Any] = []
     done = threading.Semaphore(0)
     for row in plan.ready:
+        row = {**row, "contacts": seal_contacts(views, row["contacts"], uuid4)}
         writer.submit(import_row(row, actor), lambda o: (outcomes.append(o), done.release()))
     for _ in plan.ready:
         done.acquire()

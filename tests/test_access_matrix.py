@@ -54,6 +54,7 @@ ACCESS = {
     ("POST", "/api/v1/sessions/{id:uuid}/reschedule"): {"staff"},
     ("POST", "/api/v1/sessions/{id:uuid}/capacity"): {"staff"},
     ("GET", "/api/v1/members/{id:uuid}/history"): {"staff", "auditor", "member"},
+    ("POST", "/api/v1/members/{id:uuid}/contacts/{contact_id:str}/erasure"): {"staff"},
     ("GET", "/api/v1/audit/events"): {"staff", "auditor"},
     ("GET", "/api/v1/audit/verify"): {"staff", "auditor"},
     ("GET", "/api/v1/stats/summary"): {"staff", "auditor"},

@@ -149,3 +149,38 @@ def test_the_summary_figures_match_a_hand_built_year(client, staff, platform):
     assert figures["alliances"]["submitted"] == 0
     r = client.get("/api/v1/stats/summary?from=2018-12-31&to=2018-01-01", headers=staff)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to"
+
+
+def test_erasing_a_contact_person_leaves_the_facts_and_the_chain(client, staff, platform):
+    body = application(contacts=[{"name": "欧阳娜娜", "phone": "13912345678", "email": "ouyang@example.com"},
+                                 {"name": "张伟", "phone": "13800000000", "email": "zw@example.com"}])
+    org = ok(client.post("/api/v1/members", json=body), 201)["id"]
+    ok(client.post(f"/api/v1/members/{org}/admit", json={}, headers=staff))
+    member = ok(client.get(f"/api/v1/members/{org}?min_position={head(platform)}", headers=staff))
+    assert [c["name"] for c in member["contacts"]] == ["欧阳娜娜", "张伟"]
+    secret = ("欧阳娜娜", "13912345678", "ouyang@example.com")
+    table = platform.app.recorder.events_table_name
+    with platform.views.read() as tx:  # never stored in the clear, not even before erasure
+        stored = " ".join(bytes(r["state"]).decode() for r in tx.fetchall(f"SELECT state FROM {table}"))
+    assert [s for s in secret if s in stored] == []
+    target = member["contacts"][0]["id"]
+    ok(client.post(f"/api/v1/members/{org}/contacts/{target}/erasure", json={"reason": "本人依法申请删除"},
+                   headers=staff))
+    h = head(platform)
+    after = ok(client.get(f"/api/v1/members/{org}?min_position={h}", headers=staff))
+    assert after["contacts"][0]["erased"] is True and after["contacts"][0]["name"] != "欧阳娜娜"
+    assert after["contacts"][1]["name"] == "张伟"  # the other person is untouched
+    exported = client.get("/api/v1/members/export?format=csv", headers=staff).content.decode("utf-8-sig")
+    logged = client.get("/api/v1/audit/events?format=csv", headers=staff).content.decode("utf-8-sig")
+    history = client.get(f"/api/v1/members/{org}/history", headers=staff).text
+    for text in (exported, logged, history):
+        assert [s for s in secret if s in text] == []
+    assert "ContactErased" in history and "Applied" in history  # the facts stay
+    assert ok(client.get("/api/v1/audit/verify", headers=staff))["ok"] is True
+    again = client.post(f"/api/v1/members/{org}/contacts/{target}/erasure", json={"reason": "重复"},
+                        headers=staff)
+    assert again.json()["code"] == "already_erased"
+    # A rebuilt roster cannot bring the person back.
+    platform.runner.rebuild()
+    rebuilt = ok(client.get(f"/api/v1/members/{org}", headers=staff))
+    assert rebuilt["contacts"][0]["erased"] is True

@@ -70,7 +70,7 @@ def test_a_dry_run_names_every_bad_row_and_the_import_is_idempotent(platform, tm
     plan = plan_import(read_table(path), lambda code: is_registered(platform, code))
     assert {p.row: p.field for p in plan.problems} == broken
     assert len(plan.ready) == 500 and plan.rows == 505
-    assert run_import(platform.writer, plan, Actor(id="importer", role="staff")) == 500
+    assert run_import(platform.writer, plan, Actor(id="importer", role="staff"), platform.views) == 500
     platform.runner.catch_up()
     _, _, total = list_members(platform.views, RosterQuery(status="admitted"), limit=5, cursor=None)
     assert total == 500
@@ -82,7 +82,7 @@ def test_a_dry_run_names_every_bad_row_and_the_import_is_idempotent(platform, tm
     head = platform.runner.head()
     again = plan_import(read_table(path), lambda code: is_registered(platform, code))
     assert again.ready == [] and len(again.existing) == 500
-    assert run_import(platform.writer, again, Actor(id="importer", role="staff")) == 0
+    assert run_import(platform.writer, again, Actor(id="importer", role="staff"), platform.views) == 0
     assert platform.runner.head() == head
 
 
