@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -17,11 +15,10 @@ from api.policy import allow
 from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events, verify
 from projections.figures import summary
+from service.spreadsheets import MEDIA_TYPES, tabular
 
 EXPORT_HEADERS = ("位置", "事件编号", "事件类型", "对象类型", "对象编号", "版本", "记录时间", "生效日期",
                   "操作人", "角色", "所属单位", "理由", "摘要")
-TYPES = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 class Page(msgspec.Struct):
@@ -42,22 +39,7 @@ def _rows(items: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def export(items: list[dict[str, Any]], fmt: str) -> bytes:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("审计日志")
-        sheet.append(list(EXPORT_HEADERS))
-        for row in _rows(items):
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(EXPORT_HEADERS)
-    writer.writerows(_rows(items))
-    return ("\ufeff" + text.getvalue()).encode()
+    return tabular(EXPORT_HEADERS, _rows(items), fmt, "审计日志")
 
 
 class AuditController(Controller):
@@ -89,7 +71,7 @@ class AuditController(Controller):
             while batch := audit_events(p.views, query, 5000):
                 items += batch
                 query.after_position = batch[-1]["position"]
-            return Response(export(items, format), media_type=TYPES[format], headers={
+            return Response(export(items, format), media_type=MEDIA_TYPES[format], headers={
                 "Content-Disposition": f'attachment; filename="audit.{format}"'})
         items = audit_events(p.views, query, limit + 1)
         more = len(items) > limit

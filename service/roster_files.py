@@ -22,6 +22,7 @@ from domain.unique import UniqueClaim, claim_id
 from domain.values import Actor, normalise_credit_code
 from projections.roster import RosterQuery, list_members
 from projections.store import ViewDatabase
+from service.spreadsheets import MEDIA_TYPES, tabular
 from service.writer import Command, CommandWriter, UnitOfWork
 
 KIND_NAMES = {"enterprise": "企业", "society": "学会", "university_association": "高校科协",
@@ -50,8 +51,7 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "credit_code", "kind", "sector", "contact_name", "contact_phone", "admitted_on")
 
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORT_TYPES = MEDIA_TYPES
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -225,20 +225,4 @@ def export_rows(db: ViewDatabase, query: RosterQuery) -> list[list[Any]]:
 
 
 def export_roster(db: ViewDatabase, query: RosterQuery, fmt: str) -> bytes:
-    rows = export_rows(db, query)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("会员名录")
-        sheet.append(list(EXPORT_HEADERS))
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
-    return ("\ufeff" + text.getvalue()).encode()  # the BOM makes Excel read UTF-8
+    return tabular(EXPORT_HEADERS, export_rows(db, query), fmt, "会员名录")
