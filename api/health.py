@@ -22,8 +22,9 @@ def ready(request: Request) -> Response[dict[str, Any]]:
     """就绪检查: the store answers and the read models' lag."""
     p = platform_of(request)
     try:
-        head = p.runner.head()
+        # The views' pool fails fast (1.5 s) when the database is away; ask it first.
         positions = p.views.positions([v.name for v in p.runner.views])
+        head = p.runner.head()
     except Exception as exc:  # noqa: BLE001 (any store failure means not ready)
         return problem(503, f"数据库不可用 (store unavailable): {type(exc).__name__}",
                        code="unavailable", headers={"Retry-After": "2"})

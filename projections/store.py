@@ -235,7 +235,7 @@ class _PostgresTx(Tx):
 class PostgresViews(ViewDatabase):
     dialect = "postgres"
 
-    def __init__(self, conninfo: str, *, pool_size: int = 4, connect_timeout: float = 5):
+    def __init__(self, conninfo: str, *, pool_size: int = 4, connect_timeout: float = 1.5):
         import psycopg
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool, PoolTimeout

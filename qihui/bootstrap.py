@@ -59,7 +59,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     runner = ProjectionRunner(app, views, all_views(settings.secret_key))
     runner.ensure_schema()
     personal.ensure_table(views)
-    writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(),
+    writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
                            load_many=lambda ids: load_many(app, views, ids))
     return Platform(
         settings=settings, app=app, views=views, runner=runner, writer=writer,

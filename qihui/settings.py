@@ -31,6 +31,7 @@ class Settings:
     rate_limit_sign_in: str  # "count/seconds" per client address
     rate_limit_apply: str
     dues_grace_days: int
+    command_deadline: float  # seconds an HTTP command waits for the store before 503
 
     @property
     def is_postgres(self) -> bool:
@@ -82,6 +83,7 @@ class Settings:
             rate_limit_sign_in=_get(env, "RATE_LIMIT_SIGN_IN", "10/60") or "10/60",
             rate_limit_apply=_get(env, "RATE_LIMIT_APPLY", "20/3600") or "20/3600",
             dues_grace_days=int(_get(env, "DUES_GRACE_DAYS", "90") or 90),
+            command_deadline=float(_get(env, "COMMAND_DEADLINE", "2") or 2),
         )
 
 

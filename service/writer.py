@@ -18,6 +18,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -169,14 +170,17 @@ class CommandWriter:
     """Runs commands in one thread with group commit (see module docstring)."""
 
     def __init__(self, app: Application, *, max_batch: int = 256, cache_size: int = 20_000,
+                 deadline: float = 2.0,
                  on_commit: Callable[[int], None] | None = None,
                  load_many: Callable[[list[UUID]], list[Aggregate]] | None = None):
         self.app = app
+        self.deadline = deadline
         self.load_many = load_many
         self.max_batch = max_batch
         self.cache = AggregateCache(app, cache_size)
         self.on_commit = on_commit
         self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._batch_started: float | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------
@@ -211,7 +215,10 @@ class CommandWriter:
         return box[0].unwrap()
 
     async def run(self, command: Command) -> tuple[Any, int]:
-        """Run a command from async code (HTTP handlers) without blocking the loop."""
+        """Run a command from async code (HTTP handlers) without blocking the loop.
+        When the store does not answer within the deadline (the library retries a
+        lost database for a long while), the caller gets StoreUnavailable (503)
+        instead of hanging; the command may still be applied when it returns."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Outcome] = loop.create_future()
 
@@ -219,7 +226,22 @@ class CommandWriter:
             loop.call_soon_threadsafe(_resolve, fut, outcome)
 
         self.submit(command, done)
-        return (await fut).unwrap()
+        waited = 0.0
+        while True:
+            try:
+                outcome = await asyncio.wait_for(asyncio.shield(fut), self.deadline)
+                return outcome.unwrap()
+            except TimeoutError:
+                waited += self.deadline
+                # A writer that is merely busy (a rush) is waited for; one stuck in a
+                # single batch for a good part of the deadline has lost its database.
+                if self.stuck_for() >= self.deadline / 2 or waited >= 30:
+                    raise StoreUnavailable("the event store did not answer in time") from None
+
+    def stuck_for(self) -> float:
+        """Seconds the current batch has been running (0 when idle)."""
+        started = self._batch_started
+        return time.monotonic() - started if started is not None else 0.0
 
     # -- the writer thread -------------------------------------------------------
     def _loop(self) -> None:
@@ -250,6 +272,7 @@ class CommandWriter:
                 self.cache.put(agg)
 
     def _run_batch(self, batch: list[_Job]) -> None:
+        self._batch_started = time.monotonic()
         try:
             self._prefetch(batch)
             for job in batch:
@@ -268,6 +291,7 @@ class CommandWriter:
         except Exception as exc:
             log.exception("writer batch failed")
             self._fail_batch(batch, exc)
+        self._batch_started = None
         for job in batch:
             job.done(job.outcome)
 

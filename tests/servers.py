@@ -83,9 +83,17 @@ class PostgresServer:
         return self
 
     def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def halt(self) -> None:
+        """Stop the server at once, keeping its data (an outage)."""
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+
+    def resume(self) -> None:
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "30", "-l", str(self.root / "log"), "-o",
+                  f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start")
 
     def conninfo(self, dbname: str = "postgres") -> str:
         return (f"host=127.0.0.1 port={self.port} user=postgres password={self.password} "
