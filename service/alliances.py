@@ -13,7 +13,7 @@ from domain.eligibility import eligibility_report
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.organisations import Organisation
 from domain.values import Actor
-from service.writer import Command, UnitOfWork
+from service.writer import Command, UnitOfWork, on_aggregate
 
 ENTERPRISE_KINDS = ("enterprise",)
 SOCIETY_KINDS = ("society", "university_association")
@@ -29,10 +29,7 @@ def open_program(fields: dict[str, Any], actor: Actor) -> Command:
 
 
 def on_alliance(alliance_id: UUID, change: Callable[[Alliance], Any]) -> Command:
-    def command(uow: UnitOfWork) -> Any:
-        return change(uow.get(Alliance, alliance_id))
-
-    return command
+    return on_aggregate(Alliance, alliance_id, change)
 
 
 def _check_parties(uow: UnitOfWork, agreement: dict[str, Any]) -> None:

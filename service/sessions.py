@@ -11,7 +11,7 @@ from domain.errors import NotFound
 from domain.organisations import Organisation
 from domain.sessions import Session
 from domain.values import Actor
-from service.writer import Command, UnitOfWork
+from service.writer import Command, UnitOfWork, on_aggregate
 
 
 def schedule(fields: dict[str, Any], *, now: datetime, actor: Actor) -> Command:
@@ -24,10 +24,7 @@ def schedule(fields: dict[str, Any], *, now: datetime, actor: Actor) -> Command:
 
 
 def on_session(session_id: UUID, change: Callable[[Session], Any]) -> Command:
-    def command(uow: UnitOfWork) -> Any:
-        return change(uow.get(Session, session_id))
-
-    return command
+    return on_aggregate(Session, session_id, change)
 
 
 def register(session_id: UUID, organisation_id: UUID, attendees: list[dict[str, Any]], *, now: datetime,

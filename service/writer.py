@@ -363,6 +363,15 @@ class CommandWriter:
                 job.outcome = Outcome(error=StoreUnavailable(str(exc)))
 
 
+def on_aggregate(cls: type[A], aggregate_id: UUID, change: Callable[[A], Any]) -> Command:
+    """The common command: load one aggregate and apply a change to it."""
+
+    def command(uow: UnitOfWork) -> Any:
+        return change(uow.get(cls, aggregate_id))
+
+    return command
+
+
 def _resolve(fut: asyncio.Future[Outcome], outcome: Outcome) -> None:
     if not fut.done():
         fut.set_result(outcome)
