@@ -10,8 +10,6 @@ from litestar.exceptions import HTTPException
 
 from qihui.bootstrap import Platform
 
-WAIT_SECONDS = 2.0
-
 
 def platform_of(request: Request[Any, Any, Any]) -> Platform:
     return request.app.state.platform
@@ -21,9 +19,10 @@ def wait_for_view(platform: Platform, view: str, min_position: int | None) -> No
     """Read-your-writes: block until `view` has applied `min_position`."""
     if not min_position:
         return
-    deadline = time.monotonic() + WAIT_SECONDS
+    wait = platform.settings.read_wait
+    deadline = time.monotonic() + wait
     if platform.settings.run_workers:
-        if platform.runner.wait_for(view, min_position, WAIT_SECONDS):
+        if platform.runner.wait_for(view, min_position, wait):
             return
     else:
         while time.monotonic() < deadline:

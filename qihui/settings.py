@@ -32,6 +32,7 @@ class Settings:
     rate_limit_apply: str
     dues_grace_days: int
     command_deadline: float  # seconds an HTTP command waits for the store before 503
+    read_wait: float  # seconds a query with ?min_position= waits for its view before 503
 
     @property
     def is_postgres(self) -> bool:
@@ -84,6 +85,7 @@ class Settings:
             rate_limit_apply=_get(env, "RATE_LIMIT_APPLY", "20/3600") or "20/3600",
             dues_grace_days=int(_get(env, "DUES_GRACE_DAYS", "90") or 90),
             command_deadline=float(_get(env, "COMMAND_DEADLINE", "2") or 2),
+            read_wait=float(_get(env, "READ_WAIT", "2") or 2),
         )
 
 

@@ -46,7 +46,9 @@ def store_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> d
            # Tests move the clock by days; tokens outlive that (expiry has its own test).
            "QIHUI_TOKEN_TTL_SECONDS": str(60 * 86400),
            # Tests tick the scheduler themselves (workers.scheduler.tick) after moving the clock.
-           "QIHUI_SCHEDULER_INTERVAL": "3600"}
+           "QIHUI_SCHEDULER_INTERVAL": "3600",
+           # A loaded CI machine may need more than the default two seconds to catch up.
+           "QIHUI_READ_WAIT": "15"}
     if backend == "postgres":
         server: PostgresServer = request.getfixturevalue("postgres")
         name = f"qihui_test_{next(_db_numbers)}"

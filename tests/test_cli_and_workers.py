@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ def test_projector_process_feeds_an_api_without_workers(store_env):
             projector.send_signal(signal.SIGTERM)
             projector.wait(10)
             # No projector now: asking for a later position answers 503, not stale data.
+            platform.settings = replace(platform.settings, read_wait=1.0)
             later = client.post("/api/v1/members", json=application()).json()
             r = client.get(f"/api/v1/members?min_position={later['position']}", headers=staff)
             assert r.status_code == 503 and r.headers["retry-after"]

@@ -50,7 +50,7 @@ def run_relay_until(platform, url, done, meanwhile=None):
     try:
         if meanwhile is not None:
             meanwhile()
-        for _ in range(500):
+        for _ in range(3000):  # up to a minute: the relay backs off while NATS is away
             if done(relay):
                 break
             threading.Event().wait(0.02)
