@@ -366,13 +366,8 @@ class AlliancesController(Controller):
     @post("/{id:uuid}/amendments", opt=allow("member"), operation_id="requestAmendment", status_code=201)
     async def amendment(self, request: Request, id: UUID, data: AmendmentIn) -> dict[str, Any]:
         """变更申请: the approved agreement is frozen; changes go through staff."""
-        actor, amendment_id = actor_of(request), str(uuid4())
-
-        def change(a: Any) -> None:
-            alliances._acting_party(actor, a.parties())
-            a.request_amendment(amendment_id=amendment_id, changes=data.changes, reason=data.reason, actor=actor)
-
-        _, position = await platform_of(request).writer.run(alliances.on_alliance(id, change))
+        amendment_id, position = await platform_of(request).writer.run(alliances.request_amendment(
+            id, data.changes, data.reason, actor_of(request)))
         return {"id": amendment_id, "position": position}
 
     @post("/{id:uuid}/amendments/{aid:str}/decision", opt=allow("staff"), operation_id="decideAmendment",

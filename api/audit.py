@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
-from api.deps import platform_of, wait_for_view
+from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import allow
 from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events, verify
@@ -73,10 +73,9 @@ class AuditController(Controller):
                 query.after_position = batch[-1]["position"]
             return Response(export(items, format), media_type=MEDIA_TYPES[format], headers={
                 "Content-Disposition": f'attachment; filename="audit.{format}"'})
-        items = audit_events(p.views, query, limit + 1)
-        more = len(items) > limit
-        items = items[:limit]
-        return Page(items=items, next_cursor=str(items[-1]["position"]) if more else None)
+        items, next_cursor = trim_page(audit_events(p.views, query, limit + 1), limit,
+                                       lambda i: str(i["position"]))
+        return Page(items=items, next_cursor=next_cursor)
 
     @get("/verify", opt=allow("staff", "auditor"), operation_id="auditVerify", sync_to_thread=True)
     def verify(self, request: Request) -> Verification:

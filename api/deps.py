@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.exceptions import HTTPException
 
 from qihui.bootstrap import Platform
 
+T = TypeVar("T")
+
 
 def platform_of(request: Request[Any, Any, Any]) -> Platform:
     return request.app.state.platform
+
+
+def trim_page(items: list[T], limit: int, cursor_of: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """Queries fetch `limit + 1` rows; the extra one only says that a next page exists."""
+    if len(items) <= limit:
+        return items, None
+    return items[:limit], cursor_of(items[limit - 1])
 
 
 def wait_for_view(platform: Platform, view: str, min_position: int | None) -> None:

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from msgspec import Meta
 
-from api.deps import platform_of, wait_for_view
+from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import actor_of, allow, public
 from domain.errors import InvalidValue
 from domain.organisations import Organisation
@@ -341,10 +341,9 @@ class MembersController(Controller):
         wait_for_view(p, "audit", min_position)
         if roster.get_member(p.views, str(id)) is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
-        items = organisation_history(p.views, str(id), after=cursor, limit=limit + 1)
-        more = len(items) > limit
-        items = items[:limit]
-        return Page(items=items, next_cursor=str(items[-1]["position"]) if more else None)
+        items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1),
+                                       limit, lambda i: str(i["position"]))
+        return Page(items=items, next_cursor=next_cursor)
 
     @get("/{id:uuid}/sessions", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberSessions", sync_to_thread=True)

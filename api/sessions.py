@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 from msgspec import Meta
 
-from api.deps import platform_of, wait_for_view
+from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import actor_of, allow, principal_of, signed_in
 from projections import sessions as views
 from service import sessions
@@ -148,8 +148,7 @@ class SessionsController(Controller):
         wait_for_view(p, "sessions", min_position)
         docs = views.list_sessions(p.views, kind=kind, starts_from=_utc(from_).isoformat() if from_ else None,
                                    starts_to=_utc(to).isoformat() if to else None, limit=limit + 1, after=cursor)
-        more = len(docs) > limit
-        docs = docs[:limit]
+        docs, next_cursor = trim_page(docs, limit, lambda d: d["starts_at"] + d["id"])
         numbers = views.counts(p.views, [d["id"] for d in docs])
         summary = [{k: d[k] for k in ("id", "kind", "title", "topic", "starts_at", "ends_at", "venue", "capacity",
                                       "seats_per_organisation", "registration_closes_at", "members_only",
@@ -157,8 +156,7 @@ class SessionsController(Controller):
                    | {"confirmed_count": numbers[d["id"]]["confirmed"],
                       "waitlist_count": numbers[d["id"]]["waitlisted"]}
                    for d in docs]
-        return SessionsPage(items=summary,
-                            next_cursor=(docs[-1]["starts_at"] + docs[-1]["id"]) if more else None)
+        return SessionsPage(items=summary, next_cursor=next_cursor)
 
     @get("/{id:uuid}", opt=signed_in(), operation_id="getSession", sync_to_thread=True)
     def show(self, request: Request, id: UUID,

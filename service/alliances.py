@@ -199,6 +199,18 @@ def terminate(alliance_id: UUID, reason: str, recover_fen: int, actor: Actor) ->
     return command
 
 
+def request_amendment(alliance_id: UUID, changes: dict[str, Any], reason: str, actor: Actor) -> Command:
+    amendment_id = str(uuid4())
+
+    def command(uow: UnitOfWork) -> str:
+        alliance = uow.get(Alliance, alliance_id)
+        _acting_party(actor, alliance.parties())
+        alliance.request_amendment(amendment_id=amendment_id, changes=changes, reason=reason, actor=actor)
+        return amendment_id
+
+    return command
+
+
 def file_report(alliance_id: UUID, fields: dict[str, Any], actor: Actor) -> Command:
     report_id = str(uuid4())
 
