@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: install serve test lint bench clean
+
+PORT ?= 8000
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+install: $(STAMP)
+
 serve: $(STAMP)
-	$(BIN)/qihui serve
+	$(BIN)/qihui serve --port $(PORT)
 
 test: $(STAMP)
+	sh tests/browser/ensure_chromium.sh  # Debian's Chromium for the browser tests, once
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -10,15 +10,18 @@ import msgspec
 from litestar import Controller, Request, get, post
 from msgspec import Meta
 
+from api.clients import client_address
 from api.deps import platform_of, wait_for_view
 from api.policy import actor_of, allow, principal_of, public, signed_in
+from api.schemas import Reason, Username
 from projections.accounts import list_accounts
 from service import accounts
+from service.credentials import PASSWORD_RULE
 
 Role = Literal["staff", "auditor", "reviewer", "member"]
-Username = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[\w.@\-]+$")]
 Password = Annotated[str, Meta(min_length=1, max_length=200)]
-Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
+# A password being chosen: the rule is checked by the service (one message everywhere).
+NewPassword = Annotated[str, Meta(min_length=1, max_length=200, description=PASSWORD_RULE)]
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,7 +67,29 @@ class InvitationOut(msgspec.Struct):
 class Acceptance(Strict):
     token: Annotated[str, Meta(min_length=10, max_length=200)]
     username: Username
-    password: Password
+    password: NewPassword
+
+
+class PasswordChange(Strict):
+    current_password: Password
+    new_password: NewPassword
+
+
+class ResetIn(Strict):
+    account_id: UUID
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class ResetOut(msgspec.Struct):
+    id: UUID
+    token: str
+    expires_at: datetime
+    position: int
+
+
+class ResetAcceptance(Strict):
+    token: Annotated[str, Meta(min_length=10, max_length=200)]
+    password: NewPassword
 
 
 class Created(msgspec.Struct):
@@ -73,6 +98,10 @@ class Created(msgspec.Struct):
 
 
 class Disabling(Strict):
+    reason: Reason
+
+
+class Enabling(Strict):
     reason: Reason
 
 
@@ -93,11 +122,14 @@ class AuthController(Controller):
 
     @post("/login", opt=public(), operation_id="login", status_code=200, sync_to_thread=True)
     def login(self, request: Request, data: Login) -> Token:
-        """登录: exchange a username and password for a bearer token (rate-limited)."""
+        """登录: exchange a username and password for a bearer token (rate-limited per client
+        address). An unknown username, a disabled account and a wrong password get the same
+        401 `wrong_credentials`; repeated failures slow that account down from that address only."""
         p = platform_of(request)
-        request.app.state.limits["sign_in"].check(_client(request))
+        client = _limited(request)
         done = accounts.sign_in(p.app, p.writer, p.signer, username=data.username,
-                                password=data.password, now=p.clock.now())
+                                password=data.password, now=p.clock.now(), client=client,
+                                strangers=_strangers(request))
         wait_for_view(p, "accounts", done.position)  # the token works on the next request
         return Token(access_token=done.token, token_type="bearer",
                      expires_at=done.expires_at.astimezone(UTC), role=done.role,
@@ -138,9 +170,46 @@ class AuthController(Controller):
     def accept(self, request: Request, data: Acceptance) -> Created:
         """接受邀请: choose a username and password; the invitation is then used up."""
         p = platform_of(request)
-        request.app.state.limits["sign_in"].check(_client(request))
+        _limited(request)
         account_id, position = p.writer.execute(accounts.accept_invitation(
             token=data.token, username=data.username, password=data.password, now=p.clock.now()))
+        return Created(id=account_id, position=position)
+
+    @post("/password", opt=signed_in(), operation_id="changePassword", status_code=200, sync_to_thread=True)
+    def change_password(self, request: Request, data: PasswordChange) -> Created:
+        """修改密码: with the current password. Every other session of the account is signed
+        out; the token in use keeps working. A wrong current password is 403 `wrong_password`
+        and counts as a failed sign-in."""
+        p = platform_of(request)
+        client = _limited(request)
+        who: Any = principal_of(request)
+        account_id = UUID(who.account_id)
+        position = accounts.change_password(
+            p.app, p.writer, account_id=account_id, current_password=data.current_password,
+            new_password=data.new_password, now=p.clock.now(), actor=who.actor, client=client,
+            keep_token_id=who.token_id)
+        _signed_out_at_once(request, position)
+        return Created(id=account_id, position=position)
+
+    @post("/password-resets", opt=allow("staff"), operation_id="issuePasswordReset", status_code=201)
+    async def issue_reset(self, request: Request, data: ResetIn) -> ResetOut:
+        """签发密码重置: a single-use token, valid 24 hours, with which the account's holder sets a
+        new password (`POST /auth/password-resets/accept`). Only its hash is stored."""
+        p = platform_of(request)
+        issued, position = await p.writer.run(accounts.issue_password_reset(
+            data.account_id, now=p.clock.now(), actor=actor_of(request), reason=data.reason))
+        return ResetOut(id=issued.id, token=issued.token, expires_at=issued.expires_at, position=position)
+
+    @post("/password-resets/accept", opt=public(), operation_id="acceptPasswordReset", status_code=200,
+          sync_to_thread=True)
+    def accept_reset(self, request: Request, data: ResetAcceptance) -> Created:
+        """重设密码: set a new password with a reset token; every session of the account is signed
+        out. A used or expired token is 409 `password_reset_used` / `password_reset_expired`."""
+        p = platform_of(request)
+        _limited(request)
+        account_id, position = p.writer.execute(accounts.accept_password_reset(
+            token=data.token, password=data.password, now=p.clock.now()))
+        _signed_out_at_once(request, position)
         return Created(id=account_id, position=position)
 
 
@@ -157,9 +226,19 @@ class AccountsController(Controller):
     @post("/{id:uuid}/disable", opt=allow("staff"), operation_id="disableAccount", status_code=200,
           sync_to_thread=True)
     def disable(self, request: Request, id: UUID, data: Disabling) -> Created:
-        """停用账号: its tokens stop working at once."""
+        """停用账号: its tokens stop working at once (and stay revoked if it is enabled again)."""
         p = platform_of(request)
-        _, position = p.writer.execute(accounts.disable(id, reason=data.reason, actor=actor_of(request)))
+        _, position = p.writer.execute(accounts.disable(id, reason=data.reason, actor=actor_of(request),
+                                                        now=p.clock.now()))
+        _signed_out_at_once(request, position)
+        return Created(id=id, position=position)
+
+    @post("/{id:uuid}/enable", opt=allow("staff"), operation_id="enableAccount", status_code=200,
+          sync_to_thread=True)
+    def enable(self, request: Request, id: UUID, data: Enabling) -> Created:
+        """重新启用账号: a disabled account may sign in again (its old tokens stay revoked)."""
+        p = platform_of(request)
+        _, position = p.writer.execute(accounts.enable(id, reason=data.reason, actor=actor_of(request)))
         wait_for_view(p, "accounts", position)
         request.app.state.principals.clear()
         return Created(id=id, position=position)
@@ -177,6 +256,22 @@ class AccountsController(Controller):
         return Created(id=id, position=position)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _limited(request: Request) -> str:
+    """Count the request against the sign-in rate limit of its client address; that address."""
+    client = client_address(request)
+    request.app.state.limits["sign_in"].check(client)
+    return client
+
+
+def _strangers(request: Request) -> accounts.FailureBook:
+    """Failed sign-ins of names that cannot sign in, kept for this app (see FailureBook)."""
+    return request.app.state.setdefault("unknown_sign_ins", accounts.FailureBook())
+
+
+def _signed_out_at_once(request: Request, position: int) -> None:
+    """Answer only once the guard sees the revoked tokens: "at once" means the next request."""
+    p = platform_of(request)
+    wait_for_view(p, "accounts", position)
+    wait_for_view(p, "revoked_tokens", position)
+    request.app.state.principals.clear()
 

@@ -8,17 +8,16 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
-from api.accounts import AccountsController, AuthController
-from api.alliances import AlliancesController, ProgramsController
-from api.audit import AuditController, StatsController
+from api import openapi, pages
+from api.freshness import await_views
 from api.health import health, ready
-from api.members import MembersController
+from api.idempotency import IdempotencyMiddleware
+from api.member_import import MemberImportController
 from api.policy import PrincipalCache, policy_guard
 from api.problems import HANDLERS
 from api.ratelimit import RateLimit
-from api.sessions import SessionsController
+from qihui import contexts
 from qihui.bootstrap import Platform
 
 MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
@@ -32,17 +31,21 @@ def create_app(platform: Platform) -> Litestar:
             platform.start_workers()
         yield
 
-    return Litestar(
-        route_handlers=[MembersController, SessionsController, ProgramsController, AlliancesController,
-                        AuditController, StatsController, AuthController, AccountsController, health, ready],
+    app = Litestar(
+        route_handlers=[*contexts.controllers(), MemberImportController, health, ready,
+                        *pages.ROUTES],  # the web pages, their static files, / → the portal
         guards=[policy_guard],
+        before_request=await_views,  # read-your-writes waits on the event loop, not in a thread
+        middleware=[IdempotencyMiddleware(platform)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
+        template_config=pages.TEMPLATE_CONFIG,
         request_max_body_size=MAX_BODY,
         openapi_config=OpenAPIConfig(
             title="企会 qihui API", version="1.0.0", path="/schema",
             description="会员、活动与企会协作创新联盟平台 (membership, sessions and alliances)",
-            render_plugins=[RedocRenderPlugin(), SwaggerRenderPlugin()],
+            render_plugins=pages.OPENAPI_UIS,  # Swagger UI at /schema, its files served by us (no CDN)
+            use_handler_docstrings=True,
         ),
         state=State({"platform": platform, "principals": PrincipalCache(), "limits": {
             "sign_in": RateLimit.parse(platform.settings.rate_limit_sign_in),
@@ -50,3 +53,5 @@ def create_app(platform: Platform) -> Litestar:
         }}),
         debug=False,
     )
+    openapi.install(app)  # roles, bearer scheme and field descriptions in the served document
+    return app

@@ -12,8 +12,10 @@ from litestar.params import Parameter
 
 from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import allow
+from api.schemas import MinPosition, Position, exported_as, file_media_types
 from domain.errors import InvalidValue
-from projections.audit import AuditQuery, audit_events, verify
+from projections.audit import AuditQuery, audit_events
+from projections.chain import Anchor, gather_anchors, verify_platform
 from projections.figures import summary
 from service.spreadsheets import MEDIA_TYPES, tabular
 
@@ -30,12 +32,21 @@ class Verification(msgspec.Struct):
     ok: bool
     checked: int
     first_bad_position: int | None = None
+    # altered, missing, unchained, unknown_key, key_order, rewound, halted, anchor_missing,
+    # anchor_mismatch, anchor_signature, anchor_file
+    problem: str | None = None
+    detail: str | None = None
+    anchors_checked: int = 0
 
 
 def _rows(items: list[dict[str, Any]]) -> list[list[Any]]:
     return [[i["position"], i["event_id"], i["type"], i["aggregate_type"], i["aggregate_id"], i["version"],
              i["recorded_at"], i["effective_on"] or "", i["actor"]["id"], i["actor"]["role"],
              i["actor"]["organisation_id"] or "", i["reason"] or "", i["summary"]] for i in items]
+
+
+# Litestar adds the charset to a text/* type itself (MEDIA_TYPES' own would be doubled).
+_EXPORT_TYPES = file_media_types(MEDIA_TYPES)
 
 
 def export(items: list[dict[str, Any]], fmt: str) -> bytes:
@@ -46,7 +57,8 @@ class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit 审计"]  # noqa: RUF012
 
-    @get("/events", opt=allow("staff", "auditor"), operation_id="auditEvents", sync_to_thread=True)
+    @get("/events", opt=allow("staff", "auditor"), operation_id="auditEvents", sync_to_thread=True,
+         operation_class=exported_as(*_EXPORT_TYPES.values()))
     def events(
         self,
         request: Request,
@@ -55,10 +67,10 @@ class AuditController(Controller):
         actor: Annotated[str | None, Parameter(max_length=64)] = None,
         type: Annotated[str | None, Parameter(max_length=64)] = None,
         aggregate_id: UUID | None = None,
-        after_position: Annotated[int, Parameter(ge=0)] = 0,
+        after_position: Position = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         format: Literal["json", "csv", "xlsx"] = "json",
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+        min_position: MinPosition = None,
     ) -> Any:
         """审计日志: every stored event, oldest first, filtered; `format=csv|xlsx` exports all that match."""
         p = platform_of(request)
@@ -71,7 +83,7 @@ class AuditController(Controller):
             while batch := audit_events(p.views, query, 5000):
                 items += batch
                 query.after_position = batch[-1]["position"]
-            return Response(export(items, format), media_type=MEDIA_TYPES[format], headers={
+            return Response(export(items, format), media_type=_EXPORT_TYPES[format], headers={
                 "Content-Disposition": f'attachment; filename="audit.{format}"'})
         items, next_cursor = trim_page(audit_events(p.views, query, limit + 1), limit,
                                        lambda i: str(i["position"]))
@@ -79,10 +91,18 @@ class AuditController(Controller):
 
     @get("/verify", opt=allow("staff", "auditor"), operation_id="auditVerify", sync_to_thread=True)
     def verify(self, request: Request) -> Verification:
-        """校验: recompute the hash chain over the stored log; name the first record
-        altered, reordered or missing."""
+        """校验: recompute the hash chain over the stored log and hold it against every
+        anchor (the anchors file and, in distributed mode, the stream QIHUI_ANCHORS); name
+        the first record altered, reordered or missing, a chain moved back, or an anchor
+        the chain no longer matches."""
+        return Verification(**verify_platform(platform_of(request)))
+
+    @get("/anchors", opt=allow("staff", "auditor"), operation_id="auditAnchors", sync_to_thread=True)
+    def anchors(self, request: Request) -> list[Anchor]:
+        """锚点: the signed chain heads published so far, oldest first (copy them off the platform)."""
         p = platform_of(request)
-        return Verification(**verify(p.app.recorder, p.views, p.settings.secret_key))
+        own = p.anchors.path
+        return gather_anchors([own] if own.exists() else [], p.settings.nats_url)
 
 
 class StatsController(Controller):
@@ -91,11 +111,11 @@ class StatsController(Controller):
 
     @get("/summary", opt=allow("staff", "auditor"), operation_id="statsSummary", sync_to_thread=True)
     def summary(self, request: Request, from_: Annotated[date, Parameter(query="from")], to: date,
-                min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+                min_position: MinPosition = None) -> dict[str, Any]:
         """年度数据: members at start and end, growth; sessions held by kind with attendees and
         satisfaction; alliances by status and sector with amounts (dates inclusive, association time)."""
         p = platform_of(request)
         wait_for_view(p, "audit", min_position)
         if to < from_:
             raise InvalidValue("结束日期不能早于开始日期 (to before from)", field="to")
-        return summary(p.views, from_, to, p.settings.time_zone)
+        return summary(p.views, from_, to, p.settings.time_zone, p.clock.now())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from litestar import Request
 from litestar.exceptions import HTTPException
 
-from qihui.bootstrap import Platform
+if TYPE_CHECKING:  # the composition root is only named here, never imported at run time
+    from qihui.bootstrap import Platform
+
 
 T = TypeVar("T")
 
@@ -26,7 +28,9 @@ def trim_page(items: list[T], limit: int, cursor_of: Callable[[T], str]) -> tupl
 
 
 def wait_for_view(platform: Platform, view: str, min_position: int | None) -> None:
-    """Read-your-writes: block until `view` has applied `min_position`."""
+    """Read-your-writes: block until `view` has applied `min_position`. A query's
+    `?min_position=` has already been awaited on the event loop (api.freshness),
+    so there this returns at once; commands use it to wait for their own write."""
     if not min_position:
         return
     wait = platform.settings.read_wait

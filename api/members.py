@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
@@ -12,18 +12,34 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from msgspec import Meta
 
+from api.clients import client_address
 from api.deps import platform_of, trim_page, wait_for_view
-from api.policy import actor_of, allow, public
+from api.people import erase_person
+from api.policy import actor_of, allow, principal_of, public
+from api.schemas import (
+    SINGLE_LINE,
+    Email,
+    MinPosition,
+    Name,
+    Note,
+    Phone,
+    Position,
+    Reason,
+    Text,
+    exported_as,
+    file_media_types,
+)
 from domain.errors import InvalidValue
-from domain.organisations import Organisation
 from domain.values import normalise_credit_code
 from projections import roster
 from projections.audit import organisation_history
-from projections.personal import destroy_key, seal_contacts
+from projections.confidential import for_viewer
 from projections.sessions import attendance_of
 from service import membership
+from service.alliances import declare_attributes  # the attributes the alliance programme reads
 from service.roster_files import EXPORT_TYPES, export_roster
 
+_FILE_TYPES = file_media_types(EXPORT_TYPES)
 Kind = Literal["enterprise", "society", "university_association", "institute", "service_agency"]
 Tier = Literal["member", "council", "vice_president", "president"]
 Status = Literal["applied", "admitted", "suspended", "lapsed", "withdrawn", "rejected"]
@@ -31,11 +47,8 @@ Library = Literal["tech_sme", "high_tech", "advanced_service"]
 Stage = Literal["startup_team", "tech_sme", "high_tech", "little_giant"]
 Sort = Literal["applied", "-applied", "name", "-name", "credit_code", "-credit_code",
                "admitted_on", "-admitted_on"]
-Text = Annotated[str, Meta(min_length=1, max_length=200)]
 Count = Annotated[int, Meta(ge=0, le=10_000_000)]
 Fen = Annotated[int, Meta(ge=0, le=10**15)]
-Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
-Note = Annotated[str, Meta(max_length=2000)]
 Year = Annotated[int, Meta(ge=1949, le=2100)]
 
 
@@ -44,18 +57,19 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ContactIn(Strict):
-    name: Annotated[str, Meta(min_length=1, max_length=50)]
-    phone: Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 \-]{4,24}$")]
-    email: Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    name: Name
+    phone: Phone
+    email: Email
     id: Annotated[str, Meta(max_length=64)] | None = None
 
 
-class AnnualStatsIn(Strict):
+class AnnualStatsIn(Strict, omit_defaults=True):
     year: Year
     employees: Count
     rd_staff: Count
     revenue_fen: Fen
     rd_spend_fen: Fen
+    total_assets_fen: Fen | None = None  # 资产总额 (the tech-SME size test, seed 002; issue 15)
 
 
 class MembershipApplication(Strict):
@@ -77,6 +91,10 @@ class Admission(Strict):
 class Decision(Strict):
     reason: Reason
     effective_on: date | None = None
+
+
+class Reasoned(Strict):
+    reason: Reason
 
 
 class ProfileChange(Strict):
@@ -113,6 +131,17 @@ class StageChange(Strict):
     effective_on: date | None = None
 
 
+class AttributesIn(Strict):
+    """申报属性 (seed 002 §3, issue 15): declared with an evidence reference, never inferred."""
+
+    evidence: Annotated[str, Meta(min_length=1, max_length=500, pattern=SINGLE_LINE)]
+    legal_form: Literal["legal_person", "branch"] | None = None  # 法人 / 分支机构
+    science_association: Literal["established", "founding", "none"] | None = None  # 企业科协
+    affiliation: Literal["city_society", "local_university_association", "none"] | None = None
+    effective_on: date | None = None
+    reason: Note | None = None
+
+
 class Accepted(msgspec.Struct):
     id: UUID
     position: int
@@ -141,11 +170,14 @@ class MembersController(Controller):
     @post("/", opt=public(), operation_id="applyForMembership", status_code=201)
     async def apply(self, request: Request, data: MembershipApplication) -> Accepted:
         """入会申请: anyone may apply (rate-limited); the credit code must be valid and unused.
-        An organisation that lapsed, withdrew or was rejected applies again with the same code."""
-        request.app.state.limits["apply"].check(request.client.host if request.client else "unknown")
+        An organisation that lapsed, withdrew or was rejected applies again with the same code: the
+        details it proposes change nothing until staff admit it (staff see them as `pending_application`)."""
+        request.app.state.limits["apply"].check(client_address(request))
         normalise_credit_code(data.credit_code)  # refuse early, before queueing
         fields = _fields(data)
-        fields["contacts"] = seal_contacts(platform_of(request).views, _contacts(data.contacts), uuid4)
+        # An applicant names new people: contact ids are the platform's to give (service.membership seals
+        # them as the organisation's own, with keys made in the command).
+        fields["contacts"] = [{k: v for k, v in c.items() if k != "id"} for c in _contacts(data.contacts)]
         fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
         fields["effective_on"] = platform_of(request).clock.today()
         org_id, position = await platform_of(request).writer.run(
@@ -165,7 +197,7 @@ class MembersController(Controller):
         p = platform_of(request)
         _, position = await p.writer.run(membership.decide(
             org_id, decision, reason=data.reason, effective_on=data.effective_on or p.clock.today(),
-            actor=actor_of(request)))
+            actor=actor_of(request), grace_days=p.settings.dues_grace_days))
         return Accepted(id=org_id, position=position)
 
     @post("/{id:uuid}/reject", opt=allow("staff"), operation_id="rejectApplication", status_code=200)
@@ -180,8 +212,19 @@ class MembersController(Controller):
 
     @post("/{id:uuid}/reinstate", opt=allow("staff"), operation_id="reinstateMember", status_code=200)
     async def reinstate(self, request: Request, id: UUID, data: Decision) -> Accepted:
-        """恢复会籍: reinstate a suspended member."""
+        """恢复会籍: reinstate a suspended member, or a lapsed one once its arrears are paid
+        (409 dues_in_arrears names the unpaid years)."""
         return await self._decide(request, id, "reinstate", data)
+
+    @post("/{id:uuid}/lapse-correction", opt=allow("staff"), operation_id="correctLapse", status_code=200)
+    async def correct_lapse(self, request: Request, id: UUID, data: Reasoned) -> Accepted:
+        """失效更正: undo a wrong lapse as of the day it took effect, with the reason
+        (e.g. 错误失效更正); 409 dues_in_arrears while this year's dues are still overdue."""
+        p = platform_of(request)
+        _, position = await p.writer.run(membership.correct_lapse(
+            id, reason=data.reason, today=p.clock.today(), grace_days=p.settings.dues_grace_days,
+            actor=actor_of(request)))
+        return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/withdraw", opt=allow("staff"), operation_id="withdrawMember", status_code=200)
     async def withdraw(self, request: Request, id: UUID, data: Decision) -> Accepted:
@@ -190,31 +233,37 @@ class MembersController(Controller):
 
     @patch("/{id:uuid}", opt=allow("staff", "member", member_of="id"), operation_id="updateMember")
     async def update(self, request: Request, id: UUID, data: ProfileChange) -> Accepted:
-        """资料变更: name, sector, address and contacts, each change its own event."""
+        """资料变更: name, sector, address and contacts, each change its own event. A member
+        account changes its organisation only while it is admitted (403 organisation_not_active)."""
         changes = {k: v for k, v in _fields(data).items()
                    if k in ("name", "sector", "address") and v is not None}
-        views = platform_of(request).views
-        existing = [c.id for c in data.contacts or [] if c.id]
-        contacts = seal_contacts(views, _contacts(data.contacts), uuid4) if data.contacts is not None else None
-        actor = actor_of(request)
+        contacts = _contacts(data.contacts) if data.contacts is not None else None
+        _, position = await platform_of(request).writer.run(membership.update_profile(
+            id, changes=changes, contacts=contacts, reason=data.reason, actor=actor_of(request)))
+        return Accepted(id=id, position=position)
 
-        def change(org: Organisation) -> None:
-            org.update_profile(changes=changes, actor=actor, reason=data.reason)
-            if contacts is not None:
-                org.change_contacts(contacts=contacts, actor=actor, reason=data.reason, existing_ids=existing)
-
-        _, position = await platform_of(request).writer.run(membership.on_organisation(id, change))
+    @patch("/{id:uuid}/attributes", opt=allow("staff", "member", member_of="id"), operation_id="declareAttributes")
+    async def attributes(self, request: Request, id: UUID, data: AttributesIn) -> Accepted:
+        """申报属性: legal form (法人 / 分支机构), an enterprise's 企业科协 (established / founding /
+        none), a society's affiliation (市科协所属学会 / 在汉高校科协 / none), each with an
+        evidence reference. The organisation's own account may declare whether or not it is
+        a member (alliance parties need not be); suspended, withdrawn or lapsed: 403."""
+        p = platform_of(request)
+        attributes = {k: v for k in ("legal_form", "science_association", "affiliation")
+                      if (v := getattr(data, k)) is not None}
+        if not attributes:
+            raise InvalidValue("至少申报一项属性 (declare at least one attribute)", field="legal_form")
+        _, position = await p.writer.run(declare_attributes(
+            id, attributes, data.evidence, data.effective_on or p.clock.today(), data.reason, actor_of(request)))
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/contacts/{contact_id:str}/erasure", opt=allow("staff"), operation_id="eraseContact",
           status_code=200)
     async def erase_contact(self, request: Request, id: UUID, contact_id: str, data: Decision) -> Accepted:
-        """个人信息删除 (PIPL): the person's key is destroyed; their name, phone and e-mail
-        become unreadable everywhere, while the history and its hash chain stay intact."""
-        p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.erase_contact(
-            contact_id=contact_id, reason=data.reason, actor=actor)))
-        destroy_key(p.views, contact_id)
+        """个人信息删除 (PIPL): the contact person's key is destroyed; their name, phone and e-mail
+        become unreadable everywhere, while the history and its hash chain stay intact. The same
+        as `POST /api/v1/people/{contact_id}/erasure`, for a contact of this organisation."""
+        position = await erase_person(request, contact_id, data.reason, organisation_id=id, field="contact_id")
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/annual-stats", opt=allow("staff", "member", member_of="id"),
@@ -222,44 +271,41 @@ class MembersController(Controller):
     async def annual_stats(self, request: Request, id: UUID, data: AnnualStatsIn) -> Accepted:
         """年度数据: one year's employees, R&D staff, revenue and R&D spend (fen)."""
         stats, actor = msgspec.to_builtins(data), actor_of(request)
-        _, position = await platform_of(request).writer.run(membership.on_organisation(
-            id, lambda o: o.record_annual_stats(stats=stats, actor=actor)))
+        _, position = await platform_of(request).writer.run(membership.record_annual_stats(id, stats, actor))
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/dues", opt=allow("staff"), operation_id="recordDues", status_code=200)
     async def dues(self, request: Request, id: UUID, data: DuesPayment) -> Accepted:
         """缴纳会费: dues for one calendar year, in fen."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.pay_dues(
-            year=data.year, amount_fen=data.amount_fen, effective_on=data.effective_on or p.clock.today(),
-            actor=actor, reason=data.note)))
+        _, position = await p.writer.run(membership.pay_dues(
+            id, year=data.year, amount_fen=data.amount_fen, effective_on=data.effective_on or p.clock.today(),
+            note=data.note, actor=actor))
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/tier", opt=allow("staff"), operation_id="changeTier", status_code=200)
     async def tier(self, request: Request, id: UUID, data: TierChange) -> Accepted:
         """会员等级变更: e.g. elected council unit (理事单位)."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.change_tier(
-            tier=data.tier, reason=data.reason, effective_on=data.effective_on or p.clock.today(),
-            actor=actor)))
+        _, position = await p.writer.run(membership.change_tier(
+            id, tier=data.tier, reason=data.reason, effective_on=data.effective_on or p.clock.today(), actor=actor))
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/libraries", opt=allow("staff"), operation_id="changeLibraries", status_code=200)
     async def libraries(self, request: Request, id: UUID, data: LibraryChange) -> Accepted:
         """企业库: add or remove 科技型中小企业库 / 高新技术企业库 / 技术先进型服务企业库 tags."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.change_libraries(
-            add=list(data.add), remove=list(data.remove), effective_on=data.effective_on or p.clock.today(),
-            actor=actor, reason=data.reason)))
+        _, position = await p.writer.run(membership.change_libraries(
+            id, add=list(data.add), remove=list(data.remove), effective_on=data.effective_on or p.clock.today(),
+            reason=data.reason, actor=actor))
         return Accepted(id=id, position=position)
 
     @post("/{id:uuid}/growth-stage", opt=allow("staff"), operation_id="moveGrowthStage", status_code=200)
     async def growth_stage(self, request: Request, id: UUID, data: StageChange) -> Accepted:
         """成长阶梯: 创业团队 → 科技型中小企业 → 高新技术企业 → 科技小巨人领军企业."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(membership.on_organisation(id, lambda o: o.move_growth_stage(
-            stage=data.stage, effective_on=data.effective_on or p.clock.today(), actor=actor,
-            reason=data.reason)))
+        _, position = await p.writer.run(membership.move_growth_stage(
+            id, stage=data.stage, effective_on=data.effective_on or p.clock.today(), reason=data.reason, actor=actor))
         return Accepted(id=id, position=position)
 
     @get("/", opt=allow("staff", "auditor"), operation_id="listMembers", sync_to_thread=True)
@@ -277,7 +323,7 @@ class MembersController(Controller):
         sort: Sort = "applied",
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+        min_position: MinPosition = None,
     ) -> Page:
         """会员名录: the roster (every status unless filtered), searchable by name, sortable,
         and `as_of` any past date by effective dates (how many members on 2016-03-31?)."""
@@ -291,7 +337,8 @@ class MembersController(Controller):
             raise InvalidValue("无效的分页游标 (invalid cursor)", field="cursor") from None
         return Page(items=items, next_cursor=nxt, total=total)
 
-    @get("/export", opt=allow("staff", "auditor"), operation_id="exportMembers", sync_to_thread=True)
+    @get("/export", opt=allow("staff", "auditor"), operation_id="exportMembers", sync_to_thread=True,
+         operation_class=exported_as(*_FILE_TYPES.values()))
     def export(
         self,
         request: Request,
@@ -312,14 +359,14 @@ class MembersController(Controller):
                                    growth_stage=growth_stage, q=q, as_of=as_of, sort=sort)
         body = export_roster(p.views, query, format)
         stamp = (as_of or p.clock.today()).isoformat()
-        return Response(body, media_type=EXPORT_TYPES[format], headers={
+        return Response(body, media_type=_FILE_TYPES[format], headers={
             "Content-Disposition": f"attachment; filename=\"roster-{stamp}.{format}\"; "
                                    f"filename*=UTF-8''%E4%BC%9A%E5%91%98%E5%90%8D%E5%BD%95-{stamp}.{format}"})
 
     @get("/{id:uuid}", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="getMember", sync_to_thread=True)
     def show(self, request: Request, id: UUID,
-             min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+             min_position: MinPosition = None) -> dict[str, Any]:
         """单位详情: profile, contacts, status history, dues, yearly figures, tags, growth stage."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
@@ -327,14 +374,18 @@ class MembersController(Controller):
         if doc is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
         attendance = attendance_of(p.views, str(id))
+        who = principal_of(request)
+        if who is not None and who.role == "member":
+            # A re-application's proposed details are for staff to judge (whoever sent them).
+            doc.pop("pending_application", None)
         return doc | {"no_show_count": attendance["no_show_count"],
                       "late_cancellation_count": attendance["late_cancellation_count"]}
 
     @get("/{id:uuid}/history", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberHistory", sync_to_thread=True)
-    def history(self, request: Request, id: UUID, cursor: Annotated[int, Parameter(ge=0)] = 0,
+    def history(self, request: Request, id: UUID, cursor: Position = 0,
                 limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-                min_position: Annotated[int | None, Parameter(ge=0)] = None) -> Page:
+                min_position: MinPosition = None) -> Page:
         """活动记录: everything that touched the organisation (membership, registrations,
         attendance, feedback, alliances it is party to), oldest first."""
         p = platform_of(request)
@@ -343,12 +394,13 @@ class MembersController(Controller):
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
         items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1),
                                        limit, lambda i: str(i["position"]))
-        return Page(items=items, next_cursor=next_cursor)
+        who = principal_of(request)
+        return Page(items=for_viewer(items, who.role if who else None), next_cursor=next_cursor)
 
     @get("/{id:uuid}/sessions", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberSessions", sync_to_thread=True)
     def sessions(self, request: Request, id: UUID,
-                 min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+                 min_position: MinPosition = None) -> dict[str, Any]:
         """参会记录: the organisation's sessions, newest first, with no-shows and late cancellations."""
         p = platform_of(request)
         wait_for_view(p, "attendance", min_position)

@@ -6,6 +6,7 @@ working at once, a changed role applies at once).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +15,15 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from api.schemas import refuse_invisible_characters
 from domain.values import Actor
 from projections.accounts import principal_row
 
 OPENAPI_PREFIX = "/schema"
+# The web pages (api.pages) live under this prefix and carry the API's bearer token in
+# this cookie; the cookie counts on those paths only (the JSON API takes the header).
+PAGES_PREFIX = "/portal"
+SESSION_COOKIE = "qihui_session"
 
 
 @dataclass(frozen=True)
@@ -83,13 +89,22 @@ class PrincipalCache:
         self._rows.clear()
 
 
+# A token we issue is `<payload>.<signature>`, both base64url: anything else is
+# refused before it reaches the signer (non-ASCII text would make the constant-time
+# comparison raise, a huge header would cost a hash of it).
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{1,2048}\.[A-Za-z0-9_\-]{1,128}")
+
+
 def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = token.strip(" ")
+    if not header and _page_session(connection):
+        scheme, token = "bearer", _page_session(connection)
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(token):
         return None
     platform = connection.app.state.platform
-    claims = platform.signer.verify(token.strip(), now=platform.clock.now().timestamp())
+    claims = platform.signer.verify(token, now=platform.clock.now().timestamp())
     if claims is None:
         return None
     row = connection.app.state.principals.get(platform.views, claims.sub, claims.jti)
@@ -103,6 +118,20 @@ def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None
     )
 
 
+def _page_session(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The session cookie's token, on page paths only."""
+    path = connection.scope["path"]
+    if path != PAGES_PREFIX and not path.startswith(PAGES_PREFIX + "/"):
+        return ""
+    return connection.cookies.get(SESSION_COOKIE, "")
+
+
+def _unauthorised() -> NotAuthorizedException:
+    message = "请先登录，或登录已失效 (sign in; the token is invalid or expired)"
+    return NotAuthorizedException(message, headers={"WWW-Authenticate": 'Bearer realm="qihui"'},
+                                  extra=[{"field": "Authorization", "message": message}])
+
+
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     return connection.scope.get("state", {}).get("principal")
 
@@ -113,6 +142,12 @@ def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
 
 
 def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    _authorise(connection, handler)
+    # After the caller is known (401/403 first, as for any other invalid parameter).
+    refuse_invisible_characters(connection)
+
+
+def _authorise(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     policy: Policy | None = handler.opt.get("policy")
     if policy is None and connection.scope["path"].startswith(OPENAPI_PREFIX):
         return  # the schema and its browsable UIs are public documentation
@@ -121,13 +156,13 @@ def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     if policy is None:
         raise PermissionDeniedException("该接口未声明访问策略 (route has no access policy)")
     if policy.public:
-        if connection.headers.get("authorization"):
+        if connection.headers.get("authorization") or _page_session(connection):
             connection.scope.setdefault("state", {})["principal"] = _resolve(connection)
         return
     principal = _resolve(connection)
     connection.scope.setdefault("state", {})["principal"] = principal
     if principal is None:
-        raise NotAuthorizedException("请先登录，或登录已失效 (sign in; the token is invalid or expired)")
+        raise _unauthorised()
     if principal.role not in policy.roles:
         raise PermissionDeniedException("当前角色无权执行此操作 (role not allowed)")
     if principal.role != "member" or policy.own_organisation_param is None:

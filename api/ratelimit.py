@@ -1,6 +1,9 @@
 """Per-client rate limits for the public doors (sign-in, membership application).
 
 A fixed window per (door, client address), kept in this process's memory.
+The address comes from `api.clients.client_address` (X-Forwarded-For only from
+trusted proxies); an IPv6 client counts by its /64, the block one subscriber
+usually holds, so hopping between its own addresses gains nothing.
 With several API replicas each keeps its own count, so the effective limit is
 the configured one times the number of replicas; a shared counter (a view
 table or NATS KV) is the next step when that matters.
@@ -8,6 +11,7 @@ table or NATS KV) is the next step when that matters.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -31,6 +35,7 @@ class RateLimit:
 
     def check(self, client: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
+        client = counted_as(client)
         with self._lock:
             start, count = self._hits.get(client, (now, 0))
             if now - start >= self.window:
@@ -44,3 +49,14 @@ class RateLimit:
             self._hits[client] = (start, count + 1)
             if len(self._hits) > 100_000:  # forget idle clients
                 self._hits = {k: v for k, v in self._hits.items() if now - v[0] < self.window}
+
+
+def counted_as(client: str) -> str:
+    """The key a client address counts under: itself, or its /64 for IPv6."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return client

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,17 +14,15 @@ from msgspec import Meta
 
 from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import actor_of, allow, principal_of, signed_in
+from api.schemas import MinPosition, Name, Note, Phone, Place, Reason, Strict, Text, line
+from domain.errors import InvalidValue
 from projections import sessions as views
 from service import sessions
 
 Kind = Literal["training", "salon", "briefing", "matchmaking"]
-Instant = Annotated[datetime, Meta(tz=True)]  # RFC 3339 with an offset; stored in UTC
-Text = Annotated[str, Meta(min_length=1, max_length=200)]
-Reason = Annotated[str, Meta(min_length=1, max_length=2000)]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+# RFC 3339; one without an offset is read in QIHUI_TIME_ZONE (Clock.instant); stored in UTC.
+Instant = Annotated[datetime, Meta(description="时间，无时区时按协会时区 (no offset: the association's zone)")]
+JobTitle = line(100, min_length=0)
 
 
 class SessionIn(Strict):
@@ -32,19 +30,19 @@ class SessionIn(Strict):
     title: Text
     starts_at: Instant
     ends_at: Instant
-    venue: Annotated[str, Meta(min_length=1, max_length=500)]
+    venue: Place
     registration_closes_at: Instant
     capacity: Annotated[int, Meta(ge=1, le=100_000)] | None = None  # salons default to 20
     seats_per_organisation: Annotated[int, Meta(ge=1, le=50)] = 1
-    topic: Annotated[str, Meta(max_length=2000)] | None = None
+    topic: Note | None = None
     members_only: bool = True
     waitlist: bool = True
 
 
 class Attendee(Strict):
-    name: Annotated[str, Meta(min_length=1, max_length=50)]
-    phone: Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 \-]{4,24}$")] | None = None
-    position: Annotated[str, Meta(max_length=100)] | None = None
+    name: Name
+    phone: Phone | None = None
+    position: JobTitle | None = None
 
 
 class RegistrationIn(Strict):
@@ -54,12 +52,12 @@ class RegistrationIn(Strict):
 
 class CheckIn(Strict):
     organisation_id: UUID
-    attendee_name: Annotated[str, Meta(min_length=1, max_length=50)]
+    attendee_name: Name
 
 
 class FeedbackIn(Strict):
     rating: Annotated[int, Meta(ge=1, le=5)]
-    comment: Annotated[str, Meta(max_length=2000)] | None = None
+    comment: Note | None = None
 
 
 class CancelIn(Strict):
@@ -74,13 +72,13 @@ class RescheduleIn(Strict):
 
 class CapacityIn(Strict):
     capacity: Annotated[int, Meta(ge=1, le=100_000)]
-    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    reason: Note | None = None
 
 
 class SubstitutionIn(Strict):
-    attendee_name: Annotated[str, Meta(min_length=1, max_length=50)]
+    attendee_name: Name
     substitute: Attendee
-    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    reason: Note | None = None
 
 
 class MoveIn(Strict):
@@ -106,8 +104,19 @@ class SessionsPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+def _after(cursor: str | None) -> str | None:
+    """A cursor is a session's start (ISO 8601, UTC) followed by its id; refuse
+    any other (422, field `cursor`) instead of comparing junk."""
+    if cursor is None:
+        return None
+    try:
+        UUID(cursor[-36:])
+        ok = cursor.isascii() and len(cursor) > 36 and datetime.fromisoformat(cursor[:-36]).tzinfo is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InvalidValue("无效的分页游标 (invalid cursor)", field="cursor")
+    return cursor
 
 
 def _own_organisation(request: Request, organisation_id: UUID) -> None:
@@ -127,7 +136,7 @@ class SessionsController(Controller):
         p = platform_of(request)
         fields = msgspec.structs.asdict(data)
         for key in ("starts_at", "ends_at", "registration_closes_at"):
-            fields[key] = _utc(fields[key])
+            fields[key] = p.clock.instant(fields[key])
         session_id, position = await p.writer.run(sessions.schedule(fields, now=p.clock.now(),
                                                                     actor=actor_of(request)))
         return Done(id=session_id, position=position)
@@ -141,13 +150,15 @@ class SessionsController(Controller):
         to: Instant | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=200)] = None,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+        min_position: MinPosition = None,
     ) -> SessionsPage:
         """活动列表: sessions by start time, filtered by kind and period."""
         p = platform_of(request)
         wait_for_view(p, "sessions", min_position)
-        docs = views.list_sessions(p.views, kind=kind, starts_from=_utc(from_).isoformat() if from_ else None,
-                                   starts_to=_utc(to).isoformat() if to else None, limit=limit + 1, after=cursor)
+        starts_from = p.clock.instant(from_).isoformat() if from_ else None
+        starts_to = p.clock.instant(to).isoformat() if to else None
+        docs = views.list_sessions(p.views, kind=kind, starts_from=starts_from, starts_to=starts_to,
+                                   limit=limit + 1, after=_after(cursor))
         docs, next_cursor = trim_page(docs, limit, lambda d: d["starts_at"] + d["id"])
         numbers = views.counts(p.views, [d["id"] for d in docs])
         summary = [{k: d[k] for k in ("id", "kind", "title", "topic", "starts_at", "ends_at", "venue", "capacity",
@@ -160,7 +171,7 @@ class SessionsController(Controller):
 
     @get("/{id:uuid}", opt=signed_in(), operation_id="getSession", sync_to_thread=True)
     def show(self, request: Request, id: UUID,
-             min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+             min_position: MinPosition = None) -> dict[str, Any]:
         """活动详情: the session and its counts (the roster of registrants is staff-only)."""
         p = platform_of(request)
         wait_for_view(p, "session_registrations", min_position)
@@ -175,7 +186,7 @@ class SessionsController(Controller):
 
     @get("/{id:uuid}/roster", opt=allow("staff", "auditor"), operation_id="sessionRoster", sync_to_thread=True)
     def roster(self, request: Request, id: UUID,
-               min_position: Annotated[int | None, Parameter(ge=0)] = None) -> dict[str, Any]:
+               min_position: MinPosition = None) -> dict[str, Any]:
         """签到名单: confirmed, the waitlist in order, who checked in, and the counts."""
         p = platform_of(request)
         wait_for_view(p, "session_registrations", min_position)
@@ -198,8 +209,7 @@ class SessionsController(Controller):
     async def cancel_registration(self, request: Request, id: UUID, organisation_id: UUID) -> Done:
         """取消报名: the head of the waitlist takes the seat at once."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.cancel_registration(
-            organisation_id=organisation_id, now=p.clock.now(), actor=actor)))
+        _, position = await p.writer.run(sessions.cancel_registration(id, organisation_id, p.clock.now(), actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/registrations/{organisation_id:uuid}/substitution",
@@ -209,9 +219,9 @@ class SessionsController(Controller):
         """更换参会人: until the session starts (409 session_started after)."""
         p, actor = platform_of(request), actor_of(request)
         substitute = msgspec.to_builtins(data.substitute)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.substitute(
-            organisation_id=organisation_id, attendee_name=data.attendee_name, substitute=substitute,
-            now=p.clock.now(), actor=actor, reason=data.reason)))
+        _, position = await p.writer.run(sessions.substitute(
+            id, organisation_id, data.attendee_name, substitute, now=p.clock.now(), actor=actor,
+            reason=data.reason))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/waitlist/{organisation_id:uuid}/move", opt=allow("staff"), operation_id="moveInWaitlist",
@@ -219,51 +229,46 @@ class SessionsController(Controller):
     async def move(self, request: Request, id: UUID, organisation_id: UUID, data: MoveIn) -> Done:
         """调整候补顺序: only with a recorded reason (otherwise strictly first come, first served)."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.move_in_waitlist(
-            organisation_id=organisation_id, to_position=data.to_position, reason=data.reason, actor=actor)))
+        _, position = await p.writer.run(sessions.move_in_waitlist(id, organisation_id, data.to_position,
+                                                                   data.reason, actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/check-ins", opt=allow("staff"), operation_id="checkIn", status_code=200)
     async def check_in(self, request: Request, id: UUID, data: CheckIn) -> Done:
         """签到: from one hour before the start until the end."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.check_in(
-            organisation_id=data.organisation_id, attendee_name=data.attendee_name, now=p.clock.now(),
-            actor=actor)))
+        _, position = await p.writer.run(sessions.check_in(
+            id, data.organisation_id, data.attendee_name, now=p.clock.now(), actor=actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/feedback", opt=allow("member"), operation_id="giveFeedback", status_code=200)
     async def feedback(self, request: Request, id: UUID, data: FeedbackIn) -> Done:
         """满意度评价: 1–5 and a comment, from an organisation that attended, within 30 days."""
         p, actor = platform_of(request), actor_of(request)
-        org = UUID(str(actor.organisation_id))
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.give_feedback(
-            organisation_id=org, rating=data.rating, comment=data.comment, now=p.clock.now(), actor=actor)))
+        _, position = await p.writer.run(sessions.give_feedback(id, data.rating, data.comment, p.clock.now(), actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/cancel", opt=allow("staff"), operation_id="cancelSession", status_code=200)
     async def cancel(self, request: Request, id: UUID, data: CancelIn) -> Done:
         """取消活动: recorded in every registrant's history."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.cancel(
-            reason=data.reason, now=p.clock.now(), actor=actor)))
+        _, position = await p.writer.run(sessions.cancel(id, data.reason, p.clock.now(), actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/reschedule", opt=allow("staff"), operation_id="rescheduleSession", status_code=200)
     async def reschedule(self, request: Request, id: UUID, data: RescheduleIn) -> Done:
         """改期: recorded in every registrant's history."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.reschedule(
-            starts_at=_utc(data.starts_at), ends_at=_utc(data.ends_at), reason=data.reason, now=p.clock.now(),
-            actor=actor)))
+        _, position = await p.writer.run(sessions.reschedule(
+            id, p.clock.instant(data.starts_at), p.clock.instant(data.ends_at), data.reason, p.clock.now(), actor))
         return Done(id=id, position=position)
 
     @post("/{id:uuid}/capacity", opt=allow("staff"), operation_id="changeCapacity", status_code=200)
     async def capacity(self, request: Request, id: UUID, data: CapacityIn) -> Done:
         """调整容量: raising it promotes from the waitlist; below the confirmed count is refused."""
         p, actor = platform_of(request), actor_of(request)
-        _, position = await p.writer.run(sessions.on_session(id, lambda s: s.change_capacity(
-            capacity=data.capacity, now=p.clock.now(), actor=actor, reason=data.reason)))
+        _, position = await p.writer.run(sessions.change_capacity(id, data.capacity, data.reason, p.clock.now(),
+                                                                  actor))
         return Done(id=id, position=position)
 
 

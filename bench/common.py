@@ -19,13 +19,14 @@ from tests.factories import application
 from tests.servers import PostgresServer
 
 STAFF = Actor(id="bench", role="staff")
+SECRET_KEY = "bench-secret-key-0123456789abcdef-tokens"  # at least 32 bytes
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 
 @contextmanager
 def fresh_platform(backend: str) -> Iterator[Platform]:
     with tempfile.TemporaryDirectory(prefix="qihui-bench-") as tmp:
-        env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": "bench"}
+        env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": SECRET_KEY}
         server = None
         if backend == "postgres":
             server = PostgresServer().start()
@@ -68,7 +69,7 @@ def fill_members(platform: Platform, organisations: int, chunk: int = 500) -> in
 def store(backend: str) -> Iterator[tuple[dict[str, str], PostgresServer | None]]:
     """An empty store's environment (and the PostgreSQL server behind it)."""
     with tempfile.TemporaryDirectory(prefix="qihui-bench-") as tmp:
-        env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": "bench",
+        env = {"QIHUI_DATA_DIR": str(Path(tmp) / "var"), "QIHUI_SECRET_KEY": SECRET_KEY,
                "QIHUI_RATE_LIMIT_SIGN_IN": "1000/1", "QIHUI_RATE_LIMIT_APPLY": "1000000/1",
                **({"QIHUI_RUN_WORKERS": os.environ["BENCH_RUN_WORKERS"]} if "BENCH_RUN_WORKERS" in os.environ else {})}
         server = None

@@ -1,12 +1,16 @@
 """The enterprise–society collaborative innovation programme (企会协作创新计划,
 seed 002; DOMAIN.md "Alliances").
 
-A Program is a yearly call with a budget; the granted total never exceeds it,
-because every grant is decided inside the Program aggregate. An Alliance is
-enterprises and societies bound by an agreement (协议书), which walks:
-draft → submitted → screened (passed | rejected) → under_review →
+A Program is a yearly call with a budget and the settings of its review
+(domain.alliance_review): the granted total never exceeds the budget, because
+every grant is decided inside the Program aggregate. An Alliance is enterprises
+and societies bound by an agreement (协议书, domain.alliance_agreement), which
+walks: draft → submitted → screened (passed | rejected) → under_review →
 recommended | not_recommended → in_public_notice → approved | not_approved →
 in_progress → concluded | terminated.
+
+Screening binds (二（二）3 "审核把关，淘汰不符合要求的申报"): an alliance whose
+eligibility report failed passes only with an explicit, recorded override.
 """
 
 from __future__ import annotations
@@ -17,18 +21,23 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain.alliance_agreement import AGREEMENT_FIELDS, check_agreement, check_submission
+from domain.alliance_review import (
+    RANKING_SETTINGS,
+    check_settings,
+    default_settings,
+    opened_settings,
+    ordered,
+    review_complete,
+)
 from domain.errors import DomainError, InvalidValue
 from domain.model import Entity
 from domain.values import Actor
+from domain.vocabularies import COOPERATION_CONTENTS, priority_sector_keys
 
-COOPERATION_AREAS = ("strategy_consulting", "technology_information", "mass_innovation", "joint_research",
-                     "technology_introduction", "talent_exchange", "other")
-CRITERIA = ("innovation", "feasibility", "team", "collaboration", "benefit")
-# Seed 002 §3.3: priority sectors, and multi-party / cross-discipline alliances, come first.
-PRIORITY_SECTOR_BONUS = 5.0
-MULTI_PARTY_BONUS = 3.0
-CROSS_DISCIPLINE_BONUS = 2.0
-DEFAULT_PASS_SCORE = 60.0
+__all__ = ["AGREEMENT_FIELDS", "COOPERATION_AREAS", "Alliance", "Program", "check_agreement"]
+
+COOPERATION_AREAS = tuple(COOPERATION_CONTENTS)
 RATINGS = ("good", "fair", "poor")
 GRADES = ("excellent", "good", "pass", "fail")
 
@@ -49,38 +58,74 @@ class Program(Entity):
 
     @classmethod
     def open_call(cls, *, year: int, title: str, budget_fen: int, priority_sectors: list[str],
-                  submission_opens_at: datetime, submission_closes_at: datetime, notice_days: int,
-                  pass_score: float | None, actor: Actor) -> Program:
+                  submission_opens_at: datetime, submission_closes_at: datetime, actor: Actor,
+                  notice_days: int | None = None, pass_score: float | None = None,
+                  settings: dict[str, Any] | None = None) -> Program:
         if budget_fen <= 0:
             raise InvalidValue("预算须为正数 (budget must be positive)", field="budget_fen")
         if submission_closes_at <= submission_opens_at:
             raise InvalidValue("截止时间须晚于开始时间 (the window must close after it opens)",
                                field="submission_closes_at")
-        if notice_days < 1:
-            raise InvalidValue("公示期至少 1 天 (at least one day of public notice)", field="notice_days")
-        return cls(year=year, title=title.strip(), budget_fen=budget_fen, priority_sectors=priority_sectors,
+        chosen = check_settings({**(settings or {}),
+                                 **({"notice_days": notice_days} if notice_days is not None else {}),
+                                 **({"pass_score": pass_score} if pass_score is not None else {})})
+        full = {**default_settings(), **chosen}
+        return cls(year=year, title=title.strip(), budget_fen=budget_fen,
+                   priority_sectors=priority_sector_keys(priority_sectors),
                    submission_opens_at=submission_opens_at, submission_closes_at=submission_closes_at,
-                   notice_days=notice_days, pass_score=DEFAULT_PASS_SCORE if pass_score is None else pass_score,
+                   notice_days=full.pop("notice_days"), pass_score=full.pop("pass_score"), settings=full,
                    actor=actor)
 
     @event("Opened")
     def __init__(self, year: int, title: str, budget_fen: int, priority_sectors: list[str],
                  submission_opens_at: datetime, submission_closes_at: datetime, notice_days: int,
-                 pass_score: float, actor: Actor, reason: str | None = None):
+                 pass_score: float | None, actor: Actor, reason: str | None = None,
+                 settings: dict[str, Any] | None = None):
         self.year = year
         self.title = title
         self.budget_fen = budget_fen
         self.priority_sectors = priority_sectors
         self.submission_opens_at = submission_opens_at
         self.submission_closes_at = submission_closes_at
-        self.notice_days = notice_days
-        self.pass_score = pass_score
+        self.settings = opened_settings(settings, notice_days, pass_score)
         self.status = "open"
         self.granted: dict[str, int] = {}  # alliance id -> fen
         self.ranked = False
+        self.rounds = 0
+        self.ranking: list[dict[str, Any]] = []
+
+    @property
+    def notice_days(self) -> int:
+        return int(self.settings["notice_days"])
+
+    @property
+    def pass_score(self) -> float | None:
+        return self.settings["pass_score"]
 
     def is_open(self, now: datetime) -> bool:
         return self.submission_opens_at <= now < self.submission_closes_at
+
+    def change_settings(self, *, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        """计划设置: criteria and weights, pass score, bonuses, tie-breakers, priority
+        sectors, notice days, report deadlines. What decides the ranking is fixed once
+        the programme has ranked, so every round ranks by the same rules."""
+        changes = check_settings(changes)
+        current = {**self.settings, "priority_sectors": self.priority_sectors}
+        real = {k: v for k, v in changes.items() if current.get(k) != v}
+        if not real:
+            raise InvalidValue("设置没有变化 (nothing to change)", field="settings")
+        frozen = sorted(set(real) & set(RANKING_SETTINGS))
+        if frozen and self.rounds:
+            raise _refuse("ranking_rules_frozen", f"已排序过，评审规则不能再改：{', '.join(frozen)} "
+                          "(the programme has ranked: its ranking rules are fixed)", frozen[0])
+        self._settings_changed(changes=real, actor=actor, reason=reason)
+
+    @event("SettingsChanged")
+    def _settings_changed(self, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        changes = dict(changes)
+        if "priority_sectors" in changes:
+            self.priority_sectors = changes.pop("priority_sectors")
+        self.settings = {**self.settings, **changes}
 
     @property
     def granted_fen(self) -> int:
@@ -114,49 +159,28 @@ class Program(Entity):
     def _released(self, alliance_id: str, amount_fen: int, actor: Actor, reason: str) -> None:
         self.granted = {**self.granted, alliance_id: self.granted[alliance_id] - amount_fen}
 
-    def close_review(self, *, ranking: list[dict[str, Any]], actor: Actor) -> None:
-        if self.ranked:
-            raise _refuse("already_ranked", "评审已结束 (review already closed)")
-        self._ranked(ranking=ranking, actor=actor, reason=None)
+    def record_ranking(self, *, entries: list[dict[str, Any]], actor: Actor) -> None:
+        """One round of ranking: the alliances reviewed since the last round join the
+        programme's standings (alliances screened later are ranked by a later round)."""
+        if not entries:
+            raise _refuse("nothing_to_rank", "没有待排序的联盟 (no reviewed alliance awaits ranking)")
+        ranked = {e["alliance_id"] for e in self.ranking}
+        if any(e["alliance_id"] in ranked for e in entries):
+            raise _refuse("already_ranked", "联盟已排序 (an alliance was ranked already)")
+        self._ranked(ranking=entries, round=self.rounds + 1, actor=actor, reason=None)
 
     @event("Ranked")
-    def _ranked(self, ranking: list[dict[str, Any]], actor: Actor, reason: str | None) -> None:
+    def _ranked(self, ranking: list[dict[str, Any]], actor: Actor, reason: str | None,
+                round: int | None = None) -> None:
+        self.rounds = round or self.rounds + 1
         self.ranked = True
-        self.ranking = ranking
+        entries = [{**e, "round": self.rounds} for e in ranking]
+        self.ranking = ordered([*getattr(self, "ranking", []), *entries], self.settings["tie_breakers"])
 
 
 # -- the alliance -------------------------------------------------------------------------------
-def check_agreement(agreement: dict[str, Any]) -> dict[str, Any]:
-    """协议书: the content seed 002 asks for, checked before any signature."""
-    if not agreement.get("enterprises"):
-        raise InvalidValue("至少需要一家企业 (at least one enterprise)", field="enterprises")
-    if not agreement.get("societies"):
-        raise InvalidValue("至少需要一个学会 (at least one society)", field="societies")
-    if agreement["lead_enterprise_id"] not in agreement["enterprises"]:
-        raise InvalidValue("牵头企业须为联盟企业之一 (the lead enterprise must be a party)",
-                           field="lead_enterprise_id")
-    if agreement["lead_society_id"] not in agreement["societies"]:
-        raise InvalidValue("牵头学会须为联盟学会之一 (the lead society must be a party)", field="lead_society_id")
-    if set(agreement["enterprises"]) & set(agreement["societies"]):
-        raise InvalidValue("同一单位不能既是企业方又是学会方 (a party cannot be both)", field="societies")
-    areas = agreement.get("cooperation_areas") or []
-    if not areas or any(a not in COOPERATION_AREAS for a in areas):
-        raise InvalidValue(f"合作内容须为 {', '.join(COOPERATION_AREAS)} 之一 (cooperation areas)",
-                           field="cooperation_areas")
-    if not agreement.get("tasks"):
-        raise InvalidValue("至少一项任务 (at least one task)", field="tasks")
-    for key in ("starts_on", "ends_on"):  # amendments arrive as JSON: dates as text
-        if isinstance(agreement.get(key), str):
-            try:
-                agreement = {**agreement, key: date.fromisoformat(agreement[key])}
-            except ValueError:
-                raise InvalidValue(f"{key} 须为 YYYY-MM-DD (a date)", field=key) from None
-    if agreement["ends_on"] <= agreement["starts_on"]:
-        raise InvalidValue("结束日期须晚于开始日期 (ends_on after starts_on)", field="ends_on")
-    if agreement["requested_funding_fen"] > agreement["budget_fen"]:
-        raise InvalidValue("申请资助不能超过总预算 (requested funding exceeds the budget)",
-                           field="requested_funding_fen")
-    return agreement
+ENTERPRISE_DECLARATION = ("workspace", "evidence")
+SOCIETY_DECLARATION = ("service_experience", "work_plan_year", "work_plan", "responsible_staff", "evidence")
 
 
 class Alliance(Entity):
@@ -172,6 +196,7 @@ class Alliance(Entity):
         self.agreement = agreement
         self.agreement_version = 1
         self.signatures: list[str] = []
+        self.declarations: dict[str, dict[str, Any]] = {}  # party id -> its own declaration
         self.status = "draft"
         self.eligibility: dict[str, Any] | None = None
         self.reviewers: dict[str, dict[str, Any]] = {}  # account id -> {declared, scores, recommend, ...}
@@ -183,11 +208,12 @@ class Alliance(Entity):
         self.reports: dict[str, dict[str, Any]] = {}
         self.rectifications: dict[str, dict[str, Any]] = {}
         self.amendments: dict[str, dict[str, Any]] = {}
+        self.flagged: list[str] = []
 
     def parties(self) -> list[str]:
         return [*self.agreement["enterprises"], *self.agreement["societies"]]
 
-    # -- drafting and signing ----------------------------------------------------------------
+    # -- drafting, declaring and signing --------------------------------------------------------
     def revise(self, *, agreement: dict[str, Any], actor: Actor) -> None:
         """A new version of the agreement; every signature on the old one is void."""
         self.require_status("revise the agreement", "draft")
@@ -198,6 +224,44 @@ class Alliance(Entity):
         self.agreement = agreement
         self.agreement_version += 1
         self.signatures = []
+
+    def declare(self, *, party_id: UUID, declaration: dict[str, Any], actor: Actor) -> None:
+        """申报声明: what one party states for itself, with an evidence reference —
+        an enterprise the workspace and equipment it provides (三（一）3); a society its
+        service experience, this year's work plan and the staff named for it (三（二）2–3).
+        A later declaration replaces the earlier one; it does not touch the signatures.
+        After approval, the parties of a change of parties declare before its new screening."""
+        self.require_status("declare", "draft", "in_progress")
+        party = str(party_id)
+        agreement = self.agreement if self.status == "draft" else self._agreement_awaiting_screening(party)
+        if party in agreement["enterprises"]:
+            fields = ENTERPRISE_DECLARATION
+        elif party in agreement["societies"]:
+            fields = SOCIETY_DECLARATION
+        else:
+            raise _refuse("not_a_party", "只有联盟各方可以申报 (only parties declare)", "party_id")
+        unknown = sorted(set(declaration) - set(fields))
+        if unknown:
+            raise InvalidValue(f"{unknown[0]} 不属于该方的申报内容 (not part of this party's declaration)",
+                               field=unknown[0])
+        if not (declaration.get("evidence") or "").strip():
+            raise InvalidValue("须注明证明材料 (an evidence reference is required)", field="evidence")
+        self._party_declared(party_id=party, declaration={k: declaration.get(k) for k in fields}, actor=actor)
+
+    def _agreement_awaiting_screening(self, party: str) -> dict[str, Any]:
+        """After approval a party declares only for a pending change of parties not yet screened."""
+        for amendment_id, amendment in self.amendments.items():
+            if amendment["status"] == "requested" and amendment.get("screening") is None:
+                parties = self.amended_parties(amendment_id)
+                if parties is not None and party in parties:
+                    return self.amended_agreement(amendment_id)
+        raise _refuse("not_a_party", "只有待把关的成员变更的各方可以申报 (only parties of a change of parties "
+                      "awaiting screening declare)", "party_id")
+
+    @event("PartyDeclared")
+    def _party_declared(self, party_id: str, declaration: dict[str, Any], actor: Actor,
+                        reason: str | None = None) -> None:
+        self.declarations = {**self.declarations, party_id: declaration}
 
     def sign(self, *, party_id: UUID, actor: Actor) -> None:
         self.require_status("sign", "draft")
@@ -213,13 +277,15 @@ class Alliance(Entity):
         self.signatures = [*self.signatures, party_id]
 
     def submit(self, *, program_open: bool, actor: Actor) -> None:
-        """联合申报: every party has signed the current version, within the window."""
+        """联合申报: every party has signed the current version, within the window, and
+        the agreement holds what the seed asks for (content; enterprise-led R&D investment)."""
         self.require_status("submit", "draft")
         missing = [p for p in self.parties() if p not in self.signatures]
         if missing:
             raise _refuse("signatures_missing", f"尚有 {len(missing)} 方未签署 (not every party has signed)")
         if not program_open:
             raise _refuse("program_closed", "不在申报期内 (the submission window is closed)")
+        check_submission(self.agreement)
         self._submitted(agreement_version=self.agreement_version, actor=actor)
 
     @event("Submitted")
@@ -227,17 +293,26 @@ class Alliance(Entity):
         self.status = "submitted"
 
     # -- screening -------------------------------------------------------------------------------
-    def screen(self, *, decision: str, reasons: str, eligibility: dict[str, Any], actor: Actor) -> None:
-        """科协把关: the computed eligibility report is stored with the staff's decision."""
+    def screen(self, *, decision: str, reasons: str, eligibility: dict[str, Any], actor: Actor,
+               override: str | None = None) -> None:
+        """科协把关: the computed eligibility report is stored with the staff's decision.
+        Screening binds: passing a failed report needs an override with its reason,
+        recorded as its own event before the decision."""
         self.require_status("screen", "submitted")
-        if decision not in ("pass", "reject"):
-            raise InvalidValue("decision 须为 pass 或 reject", field="decision")
-        self._screened(decision=decision, eligibility=eligibility, actor=actor,
-                       reason=_reason(reasons, "reasons"))
+        reasons = _reason(reasons, "reasons")
+        override = _check_override(decision, eligibility, override)
+        if override is not None:
+            self._eligibility_overridden(failed=_failed(eligibility), actor=actor, reason=override)
+        self._screened(decision=decision, eligibility=eligibility, override=override, actor=actor, reason=reasons)
+
+    @event("EligibilityOverridden")
+    def _eligibility_overridden(self, failed: list[dict[str, Any]], actor: Actor, reason: str) -> None:
+        pass
 
     @event("Screened")
-    def _screened(self, decision: str, eligibility: dict[str, Any], actor: Actor, reason: str) -> None:
-        self.eligibility = eligibility
+    def _screened(self, decision: str, eligibility: dict[str, Any], actor: Actor, reason: str,
+                  override: str | None = None) -> None:
+        self.eligibility = {**eligibility, "override": override}
         self.status = "under_review" if decision == "pass" else "rejected"
 
     # -- expert review ---------------------------------------------------------------------------
@@ -259,7 +334,7 @@ class Alliance(Entity):
             raise _refuse("not_assigned", "未分配给该专家 (not assigned to this reviewer)")
         return found
 
-    def declare(self, *, reviewer_id: UUID, statement: str | None, actor: Actor) -> None:
+    def declare_no_conflict(self, *, reviewer_id: UUID, statement: str | None, actor: Actor) -> None:
         """无利益冲突声明, before the reviewer sees the application."""
         self.require_status("declare", "under_review")
         if self._reviewer(reviewer_id)["declared"]:
@@ -271,12 +346,14 @@ class Alliance(Entity):
         self.reviewers = {**self.reviewers, reviewer_id: {**self.reviewers[reviewer_id], "declared": True}}
 
     def review(self, *, reviewer_id: UUID, scores: dict[str, float], recommend: bool, comment: str,
-               actor: Actor) -> None:
+               criteria: dict[str, float], actor: Actor) -> None:
+        """专家评审 on the programme's criteria (each 0–100); a reviewer may revise until ranking."""
         self.require_status("review", "under_review")
         if not self._reviewer(reviewer_id)["declared"]:
             raise _refuse("declaration_required", "请先声明无利益冲突 (declare no conflict first)")
-        if set(scores) != set(CRITERIA):
-            raise InvalidValue(f"须为五项评分 {', '.join(CRITERIA)} (all five criteria)", field="scores")
+        if not review_complete(scores, criteria):
+            raise InvalidValue(f"须按本计划的评审指标评分：{', '.join(criteria)} (score every criterion)",
+                               field="scores")
         if any(not 0 <= v <= 100 for v in scores.values()):
             raise InvalidValue("每项评分 0–100 (each score 0..100)", field="scores")
         self._reviewed(reviewer_id=str(reviewer_id), scores=scores, recommend=recommend, comment=comment,
@@ -288,35 +365,20 @@ class Alliance(Entity):
         self.reviewers = {**self.reviewers, reviewer_id: {
             **self.reviewers[reviewer_id], "scores": scores, "recommend": recommend, "comment": comment}}
 
-    def reviews(self) -> list[dict[str, Any]]:
-        return [r for r in self.reviewers.values() if "scores" in r]
+    def reviews(self, criteria: dict[str, float] | None = None) -> list[dict[str, Any]]:
+        """The reviews given (with `criteria`, only those scoring exactly these)."""
+        return [r for r in self.reviewers.values()
+                if "scores" in r and (criteria is None or review_complete(r["scores"], criteria))]
 
-    def score(self, priority_sectors: list[str], disciplines: int) -> dict[str, Any]:
-        """Average of the reviewers' mean scores, plus the documented bonuses."""
-        done = self.reviews()
-        if not done:
-            return {"average": None, "bonus": 0.0, "final": None, "recommend_votes": 0, "reviews": 0}
-        average = sum(sum(r["scores"].values()) / len(CRITERIA) for r in done) / len(done)
-        bonus = 0.0
-        if self.agreement["sector"] in priority_sectors:
-            bonus += PRIORITY_SECTOR_BONUS
-        if len(self.agreement["enterprises"]) > 1 and len(self.agreement["societies"]) > 1:
-            bonus += MULTI_PARTY_BONUS
-        if disciplines > 1:
-            bonus += CROSS_DISCIPLINE_BONUS
-        return {"average": round(average, 2), "bonus": bonus, "final": round(average + bonus, 2),
-                "recommend_votes": sum(1 for r in done if r["recommend"]), "reviews": len(done)}
-
-    def conclude_review(self, *, score: dict[str, Any], pass_score: float, rank: int, actor: Actor) -> None:
-        """Recommended when most reviewers recommend and the final score reaches the pass score."""
+    def conclude_review(self, *, score: dict[str, Any], recommended: bool, rank: int, round: int,
+                        actor: Actor) -> None:
+        """The programme's ranking decides: recommended or not."""
         self.require_status("rank", "under_review")
-        recommended = (score["reviews"] > 0 and score["recommend_votes"] * 2 > score["reviews"]
-                       and score["final"] >= pass_score)
-        self._review_concluded(score=score, rank=rank, recommended=recommended, actor=actor)
+        self._review_concluded(score=score, rank=rank, recommended=recommended, round=round, actor=actor)
 
     @event("ReviewConcluded")
     def _review_concluded(self, score: dict[str, Any], rank: int, recommended: bool, actor: Actor,
-                          reason: str | None = None) -> None:
+                          reason: str | None = None, round: int | None = None) -> None:
         self.final_score = score["final"]
         self.status = "recommended" if recommended else "not_recommended"
 
@@ -331,14 +393,15 @@ class Alliance(Entity):
         self.status = "in_public_notice"
         self.notice_ends_at = ends_at
 
-    def object(self, *, objection_id: str, grounds: str, contact: str | None, now: datetime, actor: Actor) -> None:
+    def object(self, *, objection_id: str, grounds: str, contact: dict[str, Any] | None, now: datetime,
+               actor: Actor) -> None:
         self.require_status("object", "in_public_notice")
         if self.notice_ends_at is not None and now >= self.notice_ends_at:
             raise _refuse("notice_ended", "公示期已结束 (the notice period has ended)")
         self._objected(objection_id=objection_id, grounds=_reason(grounds, "grounds"), contact=contact, actor=actor)
 
     @event("Objected")
-    def _objected(self, objection_id: str, grounds: str, contact: str | None, actor: Actor,
+    def _objected(self, objection_id: str, grounds: str, contact: dict[str, Any] | str | None, actor: Actor,
                   reason: str | None = None) -> None:
         self.objections = {**self.objections, objection_id: {"grounds": grounds, "status": "open"}}
 
@@ -395,21 +458,103 @@ class Alliance(Entity):
     def _paid(self, amount_fen: int, paid_on: date, actor: Actor, reason: str | None = None) -> None:
         self.paid_fen += amount_fen
 
-    # -- after approval: amendments, reports, inspections ----------------------------------------
+    # -- after approval: amendments ----------------------------------------------------------------
     def request_amendment(self, *, amendment_id: str, changes: dict[str, Any], reason: str, actor: Actor) -> None:
-        """The approved agreement is frozen: changes go through an amendment."""
+        """The approved agreement is frozen: changes go through an amendment. Only
+        agreement fields may change, and the amended agreement must still be one the
+        programme would receive (complete, enterprise-led)."""
         self.require_status("request an amendment", "in_progress")
+        unknown = sorted(set(changes) - AGREEMENT_FIELDS)
+        if unknown:
+            raise InvalidValue(f"不能变更的字段 {', '.join(unknown)} (not an agreement field)",
+                               field=f"changes.{unknown[0]}")
+        if not changes:
+            raise InvalidValue("变更内容为空 (no change requested)", field="changes")
+        check_submission(check_agreement({**self.agreement, **changes}))
         self._amendment_requested(amendment_id=amendment_id, changes=changes, actor=actor, reason=_reason(reason))
 
     @event("AmendmentRequested")
     def _amendment_requested(self, amendment_id: str, changes: dict[str, Any], actor: Actor, reason: str) -> None:
-        self.amendments = {**self.amendments, amendment_id: {"changes": changes, "status": "requested"}}
+        self.amendments = {**self.amendments, amendment_id: {"changes": changes, "status": "requested",
+                                                             "signatures": [], "screening": None}}
 
-    def decide_amendment(self, *, amendment_id: str, approve: bool, reason: str, actor: Actor) -> None:
+    def amended_agreement(self, amendment_id: str) -> dict[str, Any]:
+        return check_agreement({**self.agreement, **self._pending_amendment(amendment_id)["changes"]})
+
+    def amended_parties(self, amendment_id: str) -> list[str] | None:
+        """The parties after an amendment, when it changes them (else None)."""
+        after = self.amended_agreement(amendment_id)
+        parties = [*after["enterprises"], *after["societies"]]
+        return parties if set(parties) != set(self.parties()) else None
+
+    def _pending_amendment(self, amendment_id: str) -> dict[str, Any]:
         amendment = self.amendments.get(amendment_id)
         if amendment is None or amendment["status"] != "requested":
             raise DomainError("没有待决的变更申请 (no pending amendment)", code="not_found", field="amendment_id")
-        agreement = check_agreement({**self.agreement, **amendment["changes"]}) if approve else None
+        return amendment
+
+    def sign_amendment(self, *, amendment_id: str, party_id: UUID, actor: Actor) -> None:
+        """A change of parties binds only when every party of the amended agreement signs it."""
+        amendment = self._pending_amendment(amendment_id)
+        party = str(party_id)
+        if party not in (self.amended_parties(amendment_id) or self.parties()):
+            raise _refuse("not_a_party", "只有变更后的联盟各方可以签署 (only parties sign)", "party")
+        if party in amendment.get("signatures", []):
+            raise _refuse("already_signed", "已签署该变更 (already signed this amendment)")
+        self._amendment_signed(amendment_id=amendment_id, party_id=party, actor=actor)
+
+    @event("AmendmentSigned")
+    def _amendment_signed(self, amendment_id: str, party_id: str, actor: Actor, reason: str | None = None) -> None:
+        amendment = self.amendments[amendment_id]
+        self.amendments = {**self.amendments, amendment_id: {
+            **amendment, "signatures": [*amendment.get("signatures", []), party_id]}}
+
+    def _unsigned(self, amendment_id: str) -> list[str]:
+        new_parties = self.amended_parties(amendment_id) or []
+        return [p for p in new_parties if p not in self.amendments[amendment_id].get("signatures", [])]
+
+    def screen_amendment(self, *, amendment_id: str, decision: str, reasons: str, eligibility: dict[str, Any],
+                         actor: Actor, override: str | None = None) -> None:
+        """A change of parties is screened again (科协把关), once every party of the
+        amended agreement has signed; the same rule binds: a failed report passes
+        only with an override."""
+        self._pending_amendment(amendment_id)
+        if self.amended_parties(amendment_id) is None:
+            raise _refuse("screening_not_needed", "该变更不涉及联盟成员，无需重新把关 (parties unchanged)")
+        if self._unsigned(amendment_id):
+            raise _refuse("signatures_missing", f"尚有 {len(self._unsigned(amendment_id))} 方未签署该变更 "
+                          "(not every party has signed the amendment)", "signatures")
+        reasons = _reason(reasons, "reasons")
+        override = _check_override(decision, eligibility, override)
+        if override is not None:
+            self._eligibility_overridden(failed=_failed(eligibility), actor=actor, reason=override)
+        self._amendment_screened(amendment_id=amendment_id, decision=decision, eligibility=eligibility,
+                                 override=override, actor=actor, reason=reasons)
+
+    @event("AmendmentScreened")
+    def _amendment_screened(self, amendment_id: str, decision: str, eligibility: dict[str, Any],
+                            override: str | None, actor: Actor, reason: str) -> None:
+        self.amendments = {**self.amendments, amendment_id: {
+            **self.amendments[amendment_id],
+            "screening": {"decision": decision, "eligibility": {**eligibility, "override": override}}}}
+
+    def decide_amendment(self, *, amendment_id: str, approve: bool, reason: str, actor: Actor) -> None:
+        """审批变更. A change of parties needs every party's signature and a new
+        screening that passed."""
+        amendment = self._pending_amendment(amendment_id)
+        agreement = self.amended_agreement(amendment_id) if approve else None
+        if approve and self.amended_parties(amendment_id) is not None:
+            unsigned = self._unsigned(amendment_id)
+            if unsigned:
+                raise _refuse("signatures_missing", f"联盟成员变更须经各方签署，尚有 {len(unsigned)} 方未签署 "
+                              "(a change of parties needs every party's signature)", "signatures")
+            screening = amendment.get("screening")
+            if screening is None:
+                raise _refuse("screening_required", "联盟成员变更须重新经科协把关 (a change of parties is "
+                              "screened again first)", "amendment_id")
+            if screening["decision"] != "pass":
+                raise _refuse("not_eligible", "变更后的联盟未通过把关 (the amended alliance did not pass screening)",
+                              "amendment_id")
         self._amendment_decided(amendment_id=amendment_id, approved=approve, agreement=agreement, actor=actor,
                                 reason=_reason(reason))
 
@@ -419,8 +564,21 @@ class Alliance(Entity):
         self.amendments = {**self.amendments, amendment_id: {
             **self.amendments[amendment_id], "status": "approved" if approved else "refused"}}
         if approved and agreement is not None:
+            amendment = self.amendments[amendment_id]
+            if {*agreement["enterprises"], *agreement["societies"]} != set(self.parties()):
+                self.signatures = list(amendment.get("signatures", []))  # the signatures on the amendment bind
+                if amendment.get("screening"):
+                    self.eligibility = amendment["screening"]["eligibility"]
             self.agreement = agreement
             self.agreement_version += 1
+
+    # -- reports (四（四）"按年度或在完成任务后…报送任务完成情况和总结报告") --------------------------
+    def annual_report_years(self) -> list[int]:
+        """The full calendar years of the agreed period, but the last: its report is
+        the completion report. A part-year asks for no annual report."""
+        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        first = starts_on.year if starts_on <= date(starts_on.year, 1, 1) else starts_on.year + 1
+        return [y for y in range(first, ends_on.year + 1) if date(y, 12, 31) < ends_on]
 
     def file_report(self, *, report_id: str, kind: str, year: int, progress: list[dict[str, Any]],
                     spending_fen: int, outcomes: str, actor: Actor) -> str:
@@ -430,6 +588,10 @@ class Alliance(Entity):
             raise InvalidValue("kind 须为 annual 或 completion", field="kind")
         if spending_fen < 0:
             raise InvalidValue("支出不能为负 (spending must not be negative)", field="spending_fen")
+        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        if kind == "annual" and not starts_on.year <= year <= ends_on.year:
+            raise InvalidValue(f"年度报告的年份须在协议期 {starts_on.year}–{ends_on.year} 内 (year outside the "
+                               "agreed period)", field="year")
         key = f"{kind}:{year}"
         existing = next((rid for rid, r in self.reports.items() if r["key"] == key), None)
         if existing is not None and self.reports[existing]["status"] != "returned":
@@ -462,7 +624,41 @@ class Alliance(Entity):
         self.reports = {**self.reports, report_id: {**self.reports[report_id],
                                                    "status": "accepted" if accepted else "returned"}}
 
-    def inspect(self, *, inspection_id: str, inspected_on: date, inspectors: list[str], findings: str,
+    def reports_due(self, today: date, *, annual_due_days: int | None,
+                    completion_due_days: int | None) -> list[tuple[str, int, date]]:
+        """(kind, year, due date) of every report that should have been filed by
+        `today`, by the programme's deadlines: an annual report `annual_due_days`
+        after each full year ends, the completion report `completion_due_days` after
+        the agreed end. A deadline the programme has not set asks for nothing."""
+        if self.status != "in_progress":
+            return []
+        due = []
+        if annual_due_days is not None:
+            due += [("annual", y, date(y, 12, 31) + timedelta(days=annual_due_days))
+                    for y in self.annual_report_years()]
+        if completion_due_days is not None:
+            ends_on = self.agreement["ends_on"]
+            due.append(("completion", ends_on.year, ends_on + timedelta(days=completion_due_days)))
+        filed = {r["key"] for r in self.reports.values()}
+        return [(kind, year, on) for kind, year, on in due
+                if on < today and f"{kind}:{year}" not in filed and f"{kind}:{year}" not in self.flagged]
+
+    def flag_overdue_reports(self, *, today: date, actor: Actor, annual_due_days: int | None = None,
+                             completion_due_days: int | None = None) -> int:
+        """报告逾期 (the scheduler): each missing report is flagged once."""
+        overdue = self.reports_due(today, annual_due_days=annual_due_days, completion_due_days=completion_due_days)
+        for kind, year, due_on in overdue:
+            self._report_overdue(report_kind=kind, year=year, due_on=due_on, actor=actor,
+                                 reason=f"{year} 年{'年度' if kind == 'annual' else '总结'}报告应于 {due_on} 前提交 "
+                                        f"(report due {due_on})")
+        return len(overdue)
+
+    @event("ReportOverdue")
+    def _report_overdue(self, report_kind: str, year: int, due_on: date, actor: Actor, reason: str) -> None:
+        self.flagged = [*self.flagged, f"{report_kind}:{year}"]
+
+    # -- inspections and the end -------------------------------------------------------------------
+    def inspect(self, *, inspection_id: str, inspected_on: date, inspectors: list[Any], findings: str,
                 rating: str, rectification_due_on: date | None, actor: Actor) -> None:
         """检查评估 at any time after approval; may set a rectification deadline."""
         self.require_status("inspect", "in_progress")
@@ -474,7 +670,7 @@ class Alliance(Entity):
                         findings=findings, rating=rating, rectification_due_on=rectification_due_on, actor=actor)
 
     @event("Inspected")
-    def _inspected(self, inspection_id: str, inspected_on: date, inspectors: list[str], findings: str, rating: str,
+    def _inspected(self, inspection_id: str, inspected_on: date, inspectors: list[Any], findings: str, rating: str,
                    rectification_due_on: date | None, actor: Actor, reason: str | None = None) -> None:
         if rectification_due_on is not None:
             self.rectifications = {**self.rectifications, inspection_id: {"due_on": rectification_due_on.isoformat(),
@@ -491,33 +687,6 @@ class Alliance(Entity):
     def _rectification_closed(self, inspection_id: str, actor: Actor, reason: str) -> None:
         self.rectifications = {**self.rectifications,
                                inspection_id: {**self.rectifications[inspection_id], "status": "closed"}}
-
-    def reports_due(self, today: date) -> list[tuple[str, int, date]]:
-        """(kind, year, due date) of every report that should have been filed by
-        `today`: an annual report by 31 March for each full year in progress,
-        the completion report within 90 days of the agreed end."""
-        if self.status != "in_progress":
-            return []
-        ends_on = self.agreement["ends_on"]
-        due = [("annual", year, date(year + 1, 3, 31))
-               for year in range(self.approved_on.year, min(today.year - 1, ends_on.year) + 1)]
-        due.append(("completion", ends_on.year, ends_on + timedelta(days=90)))
-        filed = {r["key"] for r in self.reports.values()}
-        return [(kind, year, on) for kind, year, on in due
-                if on < today and f"{kind}:{year}" not in filed and f"{kind}:{year}" not in self.flagged]
-
-    def flag_overdue_reports(self, *, today: date, actor: Actor) -> int:
-        """报告逾期 (the scheduler): each missing report is flagged once."""
-        overdue = self.reports_due(today)
-        for kind, year, due_on in overdue:
-            self._report_overdue(report_kind=kind, year=year, due_on=due_on, actor=actor,
-                                 reason=f"{year} 年{'年度' if kind == 'annual' else '总结'}报告应于 {due_on} 前提交 "
-                                        f"(report due {due_on})")
-        return len(overdue)
-
-    @event("ReportOverdue")
-    def _report_overdue(self, report_kind: str, year: int, due_on: date, actor: Actor, reason: str) -> None:
-        self.flagged = [*self.flagged, f"{report_kind}:{year}"]
 
     def conclude(self, *, grade: str, actor: Actor) -> None:
         """结题 with a grade, once the completion report is accepted."""
@@ -544,3 +713,24 @@ class Alliance(Entity):
     @event("Terminated")
     def _terminated(self, recover_fen: int, unpaid_fen: int, actor: Actor, reason: str) -> None:
         self.status = "terminated"
+
+
+def _failed(eligibility: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": c["name"], "party_id": c.get("party_id")} for c in eligibility["checks"] if not c["passed"]]
+
+
+def _check_override(decision: str, eligibility: dict[str, Any], override: str | None) -> str | None:
+    """Screening binds: a failed report passes only with an override naming its reason;
+    an override is meaningless on a passed report or a rejection."""
+    if decision not in ("pass", "reject"):
+        raise InvalidValue("decision 须为 pass 或 reject", field="decision")
+    if decision == "pass" and not eligibility["passed"]:
+        if override is None or not override.strip():
+            listed = "、".join(f"{c['name']}" for c in _failed(eligibility))
+            raise _refuse("not_eligible", f"资格审查未通过（{listed}），通过须注明特批理由 (the eligibility report "
+                          "failed: passing it needs an override with a reason)", "override")
+        return override.strip()
+    if override is not None:
+        raise InvalidValue("只有通过未达标的申报才需特批理由 (an override applies only to passing a failed report)",
+                           field="override")
+    return None

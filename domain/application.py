@@ -9,8 +9,6 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain.organisations import Organisation
-from domain.sessions import Session
 from domain.values import Actor
 
 
@@ -39,12 +37,11 @@ class ActorAsDict(Transcoding):
 class Qihui(Application):
     # The name gives every setting its QIHUI_ prefix (QIHUI_PERSISTENCE_MODULE, …).
     name = "qihui"
-    # Members accumulate years of history: cold loads start from a snapshot.
-    # Cold loads start from a snapshot: members gather years of history, a
-    # popular session thousands of events in a rush. The writer takes them from
-    # the aggregate it holds in memory (service.writer), every N events.
+    # Cold loads start from a snapshot: members gather years of history, a popular
+    # session thousands of events in a rush. Each context says how often
+    # (qihui.contexts); the writer takes snapshots from the aggregates it holds.
     is_snapshotting_enabled = True
-    snapshot_every = {Organisation: 50, Session: 200}  # noqa: RUF012
+    snapshot_every: dict[type, int] = {}  # noqa: RUF012  (set per application by qihui.bootstrap)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -11,6 +11,7 @@ decision.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -39,6 +40,23 @@ def _refuse(code: str, message: str, field: str | None = None) -> SessionRefusal
     return SessionRefusal(code, message, field)
 
 
+# Attendees are persons (PIPL): the service hands the rules a `seal` that turns new
+# attendees into sealed values (service.personal) once the rules have decided (always
+# required, so none is recorded in the clear by mistake), and a `reveal` that reads the
+# ones held, to find a person by name (without it only plain records are found).
+People = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def _plain(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return people
+
+
+def attendee_ref(attendee: dict[str, Any]) -> str:
+    """What names an attendee inside the session: their person id (sealed), else their name
+    (attendees recorded before sealing existed)."""
+    return attendee.get("person_id") or attendee["name"]
+
+
 def _attendees(attendees: list[dict[str, Any]], seats: int) -> list[dict[str, Any]]:
     if not attendees:
         raise InvalidValue("至少登记一名参会人 (at least one attendee)", field="attendees")
@@ -49,6 +67,14 @@ def _attendees(attendees: list[dict[str, Any]], seats: int) -> list[dict[str, An
     if len(set(names)) != len(names):
         raise InvalidValue("参会人姓名重复 (attendee names repeat)", field="attendees")
     return [{**a, "name": a["name"].strip()} for a in attendees]
+
+
+def _find(attendees: list[dict[str, Any]], name: str, reveal: People) -> dict[str, Any] | None:
+    """The attendee (as held) going by `name`; an erased one goes by none."""
+    for held, seen in zip(attendees, reveal(attendees), strict=True):
+        if seen.get("name") == name and not seen.get("erased"):
+            return held
+    return None
 
 
 class Session(Entity):
@@ -99,7 +125,7 @@ class Session(Entity):
         self.registrations: dict[str, dict[str, Any]] = {}
         self.confirmed: list[str] = []   # in order of confirmation
         self.waitlist: list[str] = []    # in waiting order: the head is promoted first
-        self.checked_in: dict[str, list[str]] = {}  # org -> attendee names
+        self.checked_in: dict[str, list[str]] = {}  # org -> attendees checked in (attendee_ref)
         self.attendance_closed = False
         self.feedback: dict[str, dict[str, Any]] = {}
 
@@ -129,8 +155,9 @@ class Session(Entity):
 
     # -- registering -----------------------------------------------------------------------
     def register(self, *, organisation_id: UUID, is_member: bool, attendees: list[dict[str, Any]],
-                 now: datetime, actor: Actor) -> str:
-        """报名. Returns "confirmed" or "waitlisted"."""
+                 now: datetime, actor: Actor, seal: People) -> str:
+        """报名. Returns "confirmed" or "waitlisted". The attendees are sealed (`seal`, required:
+        no attendee is ever recorded in the clear) only once the registration is accepted."""
         self._require_open(now)
         org = str(organisation_id)
         if self.members_only and not is_member:
@@ -140,11 +167,12 @@ class Session(Entity):
             raise _refuse("already_registered", "该单位已报名 (already registered)", "organisation_id")
         people = _attendees(attendees, self.seats_per_organisation)
         if self.free_seats() > 0:
-            self._registered(organisation_id=org, attendees=people, outcome="confirmed", at=now, actor=actor)
+            outcome = "confirmed"
         elif self.waitlist_enabled:
-            self._registered(organisation_id=org, attendees=people, outcome="waitlisted", at=now, actor=actor)
+            outcome = "waitlisted"
         else:
             raise _refuse("session_full", "名额已满 (session full)")
+        self._registered(organisation_id=org, attendees=seal(people), outcome=outcome, at=now, actor=actor)
         return self.registrations[org]["status"]
 
     @event("Registered")
@@ -226,27 +254,30 @@ class Session(Entity):
         self.waitlist = [*rest[:to_position - 1], organisation_id, *rest[to_position - 1:]]
 
     def substitute(self, *, organisation_id: UUID, attendee_name: str, substitute: dict[str, Any], now: datetime,
-                   actor: Actor, reason: str | None = None) -> None:
-        """更换参会人 until the session starts."""
+                   actor: Actor, seal: People, reason: str | None = None, reveal: People = _plain) -> None:
+        """更换参会人 until the session starts. The event names the attendee replaced and the
+        substitute as persons (sealed), never by name in the clear."""
         self._require_not_cancelled()
         if now >= self.starts_at:
             raise _refuse("session_started", "活动已开始，不能更换参会人 (the session has started)")
         org = str(organisation_id)
         registration = self._registration(org)
-        names = [a["name"] for a in registration["attendees"]]
-        if attendee_name not in names:
+        held = _find(registration["attendees"], attendee_name, reveal)
+        if held is None:
             raise InvalidValue(f"{attendee_name} 不在参会名单中 (not an attendee)", field="attendee_name")
         new = {**substitute, "name": substitute["name"].strip()}
-        if new["name"] in names:
+        if _find(registration["attendees"], new["name"], reveal) is not None:
             raise InvalidValue("替换人已在名单中 (already an attendee)", field="substitute.name")
-        self._substituted(organisation_id=org, attendee_name=attendee_name, substitute=new, actor=actor,
+        self._substituted(organisation_id=org, attendee=held, substitute=seal([new])[0], actor=actor,
                           reason=reason)
 
     @event("AttendeeSubstituted")
-    def _substituted(self, organisation_id: str, attendee_name: str, substitute: dict[str, Any], actor: Actor,
-                     reason: str | None) -> None:
+    def _substituted(self, organisation_id: str, substitute: dict[str, Any], actor: Actor, reason: str | None,
+                     attendee: dict[str, Any] | None = None, attendee_name: str | None = None) -> None:
+        # `attendee_name`: substitutions recorded before attendees were sealed.
+        replaced = attendee_ref(attendee) if attendee is not None else attendee_name
         registration = self.registrations[organisation_id]
-        attendees = [substitute if a["name"] == attendee_name else a for a in registration["attendees"]]
+        attendees = [substitute if attendee_ref(a) == replaced else a for a in registration["attendees"]]
         self.registrations = {**self.registrations, organisation_id: {**registration, "attendees": attendees}}
 
     def close_registration(self, *, now: datetime, actor: Actor) -> None:
@@ -295,8 +326,10 @@ class Session(Entity):
         self.registration_closes_at = min(self.registration_closes_at, starts_at)
 
     # -- the day itself ------------------------------------------------------------------------
-    def check_in(self, *, organisation_id: UUID, attendee_name: str, now: datetime, actor: Actor) -> None:
-        """签到: from one hour before the start until the end."""
+    def check_in(self, *, organisation_id: UUID, attendee_name: str, now: datetime, actor: Actor,
+                 reveal: People = _plain) -> None:
+        """签到: from one hour before the start until the end. The event names the attendee
+        as a person (their sealed value), never by name in the clear."""
         self._require_not_cancelled()
         if not self.starts_at - CHECK_IN_OPENS <= now <= self.ends_at:
             raise _refuse("check_in_closed", "签到时间为开始前 1 小时至结束 (check-in opens 1 h before the start "
@@ -306,17 +339,19 @@ class Session(Entity):
         if registration["status"] != "confirmed":
             raise _refuse("not_confirmed", "候补单位不能签到 (only confirmed registrations check in)",
                           "organisation_id")
-        if attendee_name not in [a["name"] for a in registration["attendees"]]:
+        held = _find(registration["attendees"], attendee_name, reveal)
+        if held is None:
             raise InvalidValue(f"{attendee_name} 不在参会名单中 (not an attendee)", field="attendee_name")
-        if attendee_name in self.checked_in.get(org, []):
+        if attendee_ref(held) in self.checked_in.get(org, []):
             raise _refuse("already_checked_in", f"{attendee_name} 已签到 (already checked in)", "attendee_name")
-        self._checked_in(organisation_id=org, attendee_name=attendee_name, at=now, actor=actor)
+        self._checked_in(organisation_id=org, attendee=held, at=now, actor=actor)
 
     @event("CheckedIn")
-    def _checked_in(self, organisation_id: str, attendee_name: str, at: datetime, actor: Actor,
-                    reason: str | None = None) -> None:
-        self.checked_in = {**self.checked_in,
-                           organisation_id: [*self.checked_in.get(organisation_id, []), attendee_name]}
+    def _checked_in(self, organisation_id: str, at: datetime, actor: Actor, reason: str | None = None,
+                    attendee: dict[str, Any] | None = None, attendee_name: str | None = None) -> None:
+        # `attendee_name`: check-ins recorded before attendees were sealed.
+        ref = attendee_ref(attendee) if attendee is not None else attendee_name
+        self.checked_in = {**self.checked_in, organisation_id: [*self.checked_in.get(organisation_id, []), ref]}
 
     def no_shows(self) -> list[str]:
         return [o for o in self.confirmed if o not in self.checked_in]

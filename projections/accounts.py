@@ -33,6 +33,10 @@ def _disabled(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc.update(status="disabled")
 
 
+def _enabled(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.update(status="active", failed_sign_ins=0)
+
+
 def _signed_in(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc.update(last_sign_in_at=e.timestamp.isoformat(), failed_sign_ins=0)
 
@@ -42,7 +46,7 @@ def _sign_in_failed(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _password_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["failed_sign_ins"] = 0
+    doc.update(failed_sign_ins=0, password_changed_at=e.timestamp.isoformat())
 
 
 class AccountsView(DocumentView):
@@ -56,6 +60,7 @@ class AccountsView(DocumentView):
         Account.RoleGranted: _role_granted,
         Account.RoleRevoked: _role_revoked,
         Account.Disabled: _disabled,
+        Account.Enabled: _enabled,
         Account.SignedIn: _signed_in,
         Account.SignInFailed: _sign_in_failed,
         Account.PasswordChanged: _password_changed,

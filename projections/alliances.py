@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
+from domain.alliance_review import PRIORITIES, opened_settings, ordered
 from domain.alliances import Alliance, Program
+from domain.vocabularies import PRIORITY_SECTORS, SECTORS
+from projections.personal import opened
 from projections.store import ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -32,14 +35,16 @@ def _version(doc: dict[str, Any], e: Any, pos: int, agreement: dict[str, Any]) -
     doc.setdefault("versions", []).append({"version": len(doc.get("versions", [])) + 1, "agreement": agreement,
                                            "recorded_at": e.timestamp.isoformat(), "position": pos})
     doc.update(agreement=agreement, agreement_version=len(doc["versions"]), title=agreement["title"],
-               sector=agreement["sector"], signatures=[],
+               sector=agreement["sector"], sector_label=SECTORS.get(agreement["sector"], agreement["sector"]),
+               signatures=[],
                parties=[*agreement["enterprises"], *agreement["societies"]])
 
 
 def _drafted(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc.update(id=str(e.originator_id), program_id=str(e.program_id), status="draft", eligibility=None,
-               reviewers={}, score=None, rank=None, objections={}, granted_fen=0, payments=[], reports={},
-               inspections=[], rectifications={}, amendments={}, notice_ends_at=None)
+               declarations={}, reviewers={}, score=None, rank=None, ranking_round=None, objections={},
+               granted_fen=0, payments=[], reports={}, inspections=[], rectifications={}, amendments={},
+               notice_ends_at=None)
     _version(doc, e, pos, e.agreement)
     _log(doc, e, pos, "drafted")
 
@@ -54,9 +59,27 @@ def _signed(doc: dict[str, Any], e: Any, pos: int) -> None:
     _log(doc, e, pos, "signed", party_id=e.party_id, agreement_version=e.agreement_version)
 
 
+def _declared_party(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc.setdefault("declarations", {})[e.party_id] = {**e.declaration, "declared_at": e.timestamp.isoformat(),
+                                                      "actor": e.actor.as_dict(), "position": pos}
+    _log(doc, e, pos, "party_declared", party_id=e.party_id)
+
+
+def _overridden(doc: dict[str, Any], e: Any, pos: int) -> None:
+    _log(doc, e, pos, "eligibility_overridden", failed=e.failed)
+
+
 def _screened(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["eligibility"] = e.eligibility
-    _status(doc, e, pos, "screened", "under_review" if e.decision == "pass" else "rejected", decision=e.decision)
+    override = getattr(e, "override", None)
+    doc["eligibility"] = {**e.eligibility, "override": _override(e, override)}
+    _status(doc, e, pos, "screened", "under_review" if e.decision == "pass" else "rejected", decision=e.decision,
+            override=override)
+
+
+def _override(e: Any, reason: str | None) -> dict[str, Any] | None:
+    """Who passed a failed report, when and why (shown on the report and in the history)."""
+    return None if reason is None else {"reason": reason, "actor": e.actor.as_dict(),
+                                        "recorded_at": e.timestamp.isoformat()}
 
 
 def _assigned(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -72,7 +95,7 @@ def _reviewed(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _concluded_review(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc.update(score=e.score, rank=e.rank)
+    doc.update(score=e.score, rank=e.rank, ranking_round=getattr(e, "round", None))
     _status(doc, e, pos, "ranked", "recommended" if e.recommended else "not_recommended")
 
 
@@ -106,12 +129,32 @@ def _amendment_requested(doc: dict[str, Any], e: Any, pos: int) -> None:
                                          "reason": e.reason}
 
 
+def _amendment_signed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["amendments"][e.amendment_id].setdefault("signatures", []).append(e.party_id)
+
+
+def _amendment_screened(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["amendments"][e.amendment_id]["screening"] = {
+        "decision": e.decision, "reasons": e.reason, "recorded_at": e.timestamp.isoformat(),
+        "eligibility": {**e.eligibility, "override": _override(e, e.override)}}
+    _log(doc, e, pos, "amendment_screened", amendment_id=e.amendment_id, decision=e.decision, override=e.override)
+
+
 def _amendment_decided(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["amendments"][e.amendment_id]["status"] = "approved" if e.approved else "refused"
+    amendment = doc["amendments"][e.amendment_id]
+    amendment["status"] = "approved" if e.approved else "refused"
     if e.approved:
+        parties_before = set(doc["parties"])
         signatures = doc["signatures"]
         _version(doc, e, pos, e.agreement)
-        doc["signatures"] = signatures
+        # A change of parties is bound by the signatures on the amendment, and by its new screening.
+        if set(doc["parties"]) == parties_before:
+            doc["signatures"] = signatures
+        else:
+            doc["signatures"] = amendment.get("signatures", [])
+            if amendment.get("screening"):
+                doc["eligibility"] = amendment["screening"]["eligibility"]
+    _log(doc, e, pos, "amendment_decided", amendment_id=e.amendment_id, approved=e.approved)
 
 
 def _report(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -164,21 +207,46 @@ class AlliancesView(DocumentView):
     indexes = ("program_id", "status")
     handlers: ClassVar[dict[type, Any]] = {
         A.Drafted: _drafted, A.Revised: _revised, A.Signed: _signed, A.Submitted: _submitted,
+        A.PartyDeclared: _declared_party, A.EligibilityOverridden: _overridden,
         A.Screened: _screened, A.ReviewerAssigned: _assigned, A.Declared: _declared, A.Reviewed: _reviewed,
         A.ReviewConcluded: _concluded_review, A.NoticeStarted: _notice, A.Objected: _objected,
         A.ObjectionResolved: _objection_resolved, A.Approved: _approved, A.Paid: _paid,
-        A.AmendmentRequested: _amendment_requested, A.AmendmentDecided: _amendment_decided,
+        A.AmendmentRequested: _amendment_requested, A.AmendmentSigned: _amendment_signed,
+        A.AmendmentScreened: _amendment_screened, A.AmendmentDecided: _amendment_decided,
         A.ReportFiled: _report, A.ReportJudged: _judged, A.Inspected: _inspected, A.Concluded: _concluded,
         A.RectificationClosed: _rectified, A.ReportOverdue: _overdue,
         A.Terminated: _terminated,
     }
 
 
+def _settings(doc: dict[str, Any], settings: dict[str, Any]) -> None:
+    """The programme's settings, shown whole: what each priority means, and the
+    labels of its priority sectors."""
+    doc.update(settings=settings, notice_days=settings["notice_days"], pass_score=settings["pass_score"],
+               priorities=dict(PRIORITIES),
+               priority_sector_labels=[PRIORITY_SECTORS.get(k, k) for k in doc["priority_sectors"]])
+
+
 def _opened(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc.update(id=str(e.originator_id), year=e.year, title=e.title, budget_fen=e.budget_fen,
                priority_sectors=e.priority_sectors, submission_opens_at=_iso(e.submission_opens_at),
-               submission_closes_at=_iso(e.submission_closes_at), notice_days=e.notice_days,
-               pass_score=e.pass_score, grants={}, granted_fen=0, remaining_fen=e.budget_fen, ranking=None)
+               submission_closes_at=_iso(e.submission_closes_at), grants={}, granted_fen=0,
+               remaining_fen=e.budget_fen, ranking=None, rankings=[], settings_history=[])
+    _settings(doc, opened_settings(getattr(e, "settings", None), e.notice_days, e.pass_score))
+
+
+def _current(doc: dict[str, Any]) -> dict[str, Any]:
+    """The settings (a document projected before issue 15 has none stored)."""
+    return doc.get("settings") or opened_settings(None, doc.get("notice_days", 7), doc.get("pass_score"))
+
+
+def _settings_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    changes = dict(e.changes)
+    if "priority_sectors" in changes:
+        doc["priority_sectors"] = changes.pop("priority_sectors")
+    _settings(doc, {**_current(doc), **changes})
+    doc.setdefault("settings_history", []).append({"changes": e.changes, "reason": e.reason, "actor": e.actor.as_dict(),
+                                    "recorded_at": e.timestamp.isoformat(), "position": pos})
 
 
 def _granted(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -194,7 +262,13 @@ def _released(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _ranked(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["ranking"] = e.ranking
+    """Each round is kept; the standings are every ranked alliance, best first."""
+    rounds = doc.setdefault("rankings", [])
+    number = getattr(e, "round", None) or len(rounds) + 1
+    entries = [{**entry, "round": number} for entry in e.ranking]
+    rounds.append({"round": number, "recorded_at": e.timestamp.isoformat(), "position": pos, "entries": entries})
+    standings = [entry for r in rounds for entry in r["entries"]]
+    doc["ranking"] = ordered(standings, _current(doc)["tie_breakers"])
 
 
 class ProgramsView(DocumentView):
@@ -202,14 +276,14 @@ class ProgramsView(DocumentView):
     table = "view_programs"
     columns: ClassVar[dict[str, str]] = {"year": "INTEGER", "title": "TEXT"}
     handlers: ClassVar[dict[type, Any]] = {P.Opened: _opened, P.Granted: _granted, P.Released: _released,
-                                           P.Ranked: _ranked}
+                                           P.Ranked: _ranked, P.SettingsChanged: _settings_changed}
 
 
 # -- queries ----------------------------------------------------------------------------------------
 def get_alliance(db: ViewDatabase, alliance_id: str) -> dict[str, Any] | None:
     with db.read() as tx:
         row = tx.fetchone("SELECT doc FROM view_alliances WHERE id = ?", (alliance_id,))
-    return decode_doc(row["doc"]) if row else None
+    return opened(db, decode_doc(row["doc"])) if row else None  # experts, staff, inspectors sealed
 
 
 def get_program(db: ViewDatabase, program_id: str) -> dict[str, Any] | None:
@@ -250,7 +324,7 @@ def register(db: ViewDatabase, *, program_id: str | None, status: str | None, se
                 continue
             doc = {**doc, "status": then, "as_of": as_of.isoformat()}
         items.append(doc)
-    return items[:limit]
+    return opened(db, items[:limit])
 
 
 def in_progress(db: ViewDatabase) -> list[str]:

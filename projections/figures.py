@@ -24,12 +24,14 @@ def _count_effective(tx: Any, types: tuple[str, ...], start: date, end: date) ->
                          "AND effective_on >= ? AND effective_on <= ?", (*types, start.isoformat(), end.isoformat())))
 
 
-def summary(db: ViewDatabase, start: date, end: date, zone: ZoneInfo) -> dict[str, Any]:
+def summary(db: ViewDatabase, start: date, end: date, zone: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
     """Members at the start and end and the movement between; sessions held (started in the
     period, not cancelled) by kind with attendees and satisfaction; alliances submitted in the
     period by status and sector, and the funding approved in it."""
     utc_from = datetime.combine(start, time(), zone).astimezone(ZoneInfo("UTC")).isoformat()
     utc_to = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(ZoneInfo("UTC")).isoformat()
+    # A session counts as held once it has started: one scheduled later in the period has not been held yet.
+    started_before = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo("UTC")).isoformat()
     with db.read() as tx:
         members = {
             "at_start": _members_on(tx, start), "at_end": _members_on(tx, end),
@@ -37,7 +39,7 @@ def summary(db: ViewDatabase, start: date, end: date, zone: ZoneInfo) -> dict[st
             "left": _count_effective(tx, ("Withdrawn", "Lapsed"), start, end),
         }
         held = tx.fetchall("SELECT id, kind, doc FROM view_sessions WHERE starts_at >= ? AND starts_at < ? "
-                           "AND status <> 'cancelled'", (utc_from, utc_to))
+                           "AND starts_at <= ? AND status <> 'cancelled'", (utc_from, utc_to, started_before))
         by_kind = Counter(r["kind"] for r in held)
         attendees, ratings = 0, []
         if held:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
 from domain.organisations import Organisation
-from projections.personal import unseal
+from projections.personal import opened
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -59,10 +59,45 @@ def _applied(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _reapplied(doc: dict[str, Any], e: Any, pos: int) -> None:
+    """A re-application stored before issue 11 (details replaced at once)."""
     doc.update(kind=e.kind, name=e.name, sector=e.sector, address=e.address, contacts=e.contacts,
                tier=None, applied_on=e.effective_on.isoformat())
     _stats(doc, e.annual_stats)
     _status(doc, e, pos, "reapplied", "applied")
+
+
+def _reapplication_filed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    """A re-application: the record stays as it is; staff see what it proposes."""
+    doc.update(tier=None, applied_on=e.effective_on.isoformat(), pending_application={
+        **e.proposed, "received_on": e.effective_on.isoformat(), "recorded_at": e.timestamp.isoformat(),
+        "actor": e.actor.as_dict(), "position": pos})
+    _status(doc, e, pos, "reapplied", "applied")
+
+
+def _reapplication_adopted(doc: dict[str, Any], e: Any, pos: int) -> None:
+    details = e.details
+    changed = [k for k in ("kind", "name", "sector", "address", "contacts") if doc.get(k) != details.get(k)]
+    doc.update({k: details.get(k) for k in ("kind", "name", "sector", "address", "contacts")},
+               pending_application=None)
+    _stats(doc, details.get("annual_stats"))
+    _change(doc, e, pos, "reapplication_adopted", fields=changed)
+
+
+def _rejected(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["pending_application"] = None  # a rejected re-application's details are dropped
+    _status(doc, e, pos, "rejected", "rejected")
+
+
+def _lapsed(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["lapsed_for"] = e.year
+    _status(doc, e, pos, "lapsed", "lapsed")
+
+
+def _lapse_corrected(doc: dict[str, Any], e: Any, pos: int) -> None:
+    """The lapse is undone as of its own day: the later recording wins that day,
+    so the roster "as of" any date shows no lapsed period."""
+    doc["lapsed_for"] = None
+    _status(doc, e, pos, "lapse_corrected", e.status)
 
 
 def _admitted(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -81,12 +116,29 @@ def _tier_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
                                         previous=e.previous))
 
 
+def _dues_years(doc: dict[str, Any]) -> None:
+    """The years counted as paid: each payment's, and with an imported position
+    "paid through" a year, every year from admission up to it."""
+    years = {d["year"] for d in doc.get("dues", [])}
+    through = doc.get("dues_paid_through")
+    if through:
+        start = int(doc["admitted_on"][:4]) if doc.get("admitted_on") else through
+        years |= set(range(min(start, through), through + 1))
+    doc["last_dues_year"] = max(years) if years else None
+    doc["dues_key"] = "," + "".join(f"{y}," for y in sorted(years))
+
+
 def _dues_paid(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc["dues"] = sorted([*doc.get("dues", []), {"year": e.year, "amount_fen": e.amount_fen,
                                                   "paid_on": e.effective_on.isoformat(), "position": pos}],
                          key=lambda d: d["year"])
-    doc["last_dues_year"] = max(d["year"] for d in doc["dues"])
-    doc["dues_key"] = "," + "".join(f"{d['year']}," for d in doc["dues"])
+    _dues_years(doc)
+
+
+def _dues_paid_through(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["dues_paid_through"] = e.year
+    _dues_years(doc)
+    _change(doc, e, pos, "dues_paid_through", year=e.year)
 
 
 def _profile_changed(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -128,6 +180,14 @@ def _erased(doc: dict[str, Any], e: Any, pos: int) -> None:
     _change(doc, e, pos, "contact_erased", contact_id=e.contact_id)
 
 
+def _attributes(doc: dict[str, Any], e: Any, pos: int) -> None:
+    """Declared attributes (legal form, 企业科协, affiliation), each with its evidence."""
+    declared = {k: {"value": v, "evidence": e.evidence, "declared_on": e.effective_on.isoformat()}
+                for k, v in e.attributes.items()}
+    doc["attributes"] = {**(doc.get("attributes") or {}), **declared}
+    _change(doc, e, pos, "attributes_declared", attributes=e.attributes, evidence=e.evidence)
+
+
 PERIODS_DDL = (
     "CREATE TABLE IF NOT EXISTS view_roster_periods ("
     "org_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT, status TEXT NOT NULL, "
@@ -163,14 +223,18 @@ class RosterView(DocumentView):
     handlers: ClassVar[dict[type, Any]] = {
         Organisation.Applied: _applied,
         Organisation.Reapplied: _reapplied,
+        Organisation.ReapplicationFiled: _reapplication_filed,
+        Organisation.ReapplicationAdopted: _reapplication_adopted,
         Organisation.Admitted: _admitted,
-        Organisation.Rejected: _becomes("rejected", "rejected"),
+        Organisation.Rejected: _rejected,
         Organisation.Suspended: _becomes("suspended", "suspended"),
         Organisation.Reinstated: _becomes("admitted", "reinstated"),
         Organisation.Withdrawn: _becomes("withdrawn", "withdrawn"),
-        Organisation.Lapsed: _becomes("lapsed", "lapsed"),
+        Organisation.Lapsed: _lapsed,
+        Organisation.LapseCorrected: _lapse_corrected,
         Organisation.TierChanged: _tier_changed,
         Organisation.DuesPaid: _dues_paid,
+        Organisation.DuesPaidThrough: _dues_paid_through,
         Organisation.ProfileChanged: _profile_changed,
         Organisation.ContactsChanged: _contacts_changed,
         Organisation.AnnualStatsRecorded: _annual_stats,
@@ -178,6 +242,7 @@ class RosterView(DocumentView):
         Organisation.LibraryUntagged: _untagged,
         Organisation.GrowthStageChanged: _growth,
         Organisation.ContactErased: _erased,
+        Organisation.AttributesDeclared: _attributes,
     }
 
     def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
@@ -256,7 +321,7 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     sql, params = _where(query)
     page_sql, page_params = "SELECT r.doc, " + sql, list(params)
     if cursor:
-        value, position = decode_cursor(cursor)
+        value, position = decode_cursor(cursor, int if key == SORTS["applied"] else str)
         op = "<" if descending else ">"
         joiner = " AND " if " WHERE " in page_sql else " WHERE "
         page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND r.applied_position {op} ?))"
@@ -270,15 +335,14 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
         total = tx.scalar(count_sql, params) if with_total else None
         docs = []
         for row in rows[:limit]:
-            doc = decode_doc(row["doc"])
-            # Personal fields are sealed in the view too; opened here, with each person's key.
-            doc["contacts"] = [unseal(tx, c) for c in doc.get("contacts", [])]
+            doc = _opened(tx, decode_doc(row["doc"]))
             if query.as_of is not None:
                 doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
             docs.append(doc)
+    docs = opened(db, docs)  # personal fields are sealed in the view: opened here, every key fetched at once
     nxt = None
     if len(rows) > limit:
-        last = docs[-1]
+        last = {**docs[-1], "applied_position": decode_doc(rows[limit - 1]["doc"])["applied_position"]}
         sort_value = {"applied": last["applied_position"], "name": last["name"],
                       "credit_code": last["credit_code"], "admitted_on": last.get("admitted_on") or ""}
         nxt = encode_cursor(sort_value[query.sort.lstrip("-")], last["applied_position"])
@@ -299,8 +363,17 @@ def get_member(db: ViewDatabase, org_id: str) -> dict[str, Any] | None:
         row = tx.fetchone("SELECT doc FROM view_roster WHERE id = ?", (org_id,))
         if row is None:
             return None
-        doc = decode_doc(row["doc"])
-        doc["contacts"] = [unseal(tx, c) for c in doc.get("contacts", [])]
+        return opened(db, _opened(tx, decode_doc(row["doc"])))  # personal fields opened with their keys
+
+
+INTERNAL = ("dues_key", "libraries_key", "applied_position")  # the view's own search keys, not the answer's
+
+
+def _opened(tx: Tx, doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as answered: without the view's own search keys. (Personal fields stay
+    sealed in the view; the callers open them with projections.personal.opened.)"""
+    for key in INTERNAL:
+        doc.pop(key, None)
     return doc
 
 
@@ -308,9 +381,20 @@ def encode_cursor(value: Any, position: int) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode([value, position])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int]:
+# What a cursor of ours holds: the sort key's value (a position for "applied",
+# text otherwise) and the row's position, a 64-bit integer in both backends.
+_CURSOR_POSITION = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+_CURSOR_TEXT = Annotated[str, msgspec.Meta(max_length=1000, pattern=r"^[^\x00]*\Z")]  # PostgreSQL: no NUL
+
+
+def decode_cursor(cursor: str, value_type: type = str) -> tuple[Any, int]:
+    """Raises ValueError for a cursor we did not make: not base64 or JSON, the
+    wrong shape, a value of another type than the sort key's (PostgreSQL would
+    refuse to compare them), or a number no 64-bit column holds."""
+    kind = _CURSOR_POSITION if value_type is int else _CURSOR_TEXT
     try:
-        value, position = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return value, int(position)
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, position = msgspec.json.decode(raw, type=tuple[kind, _CURSOR_POSITION])
     except (ValueError, TypeError, msgspec.DecodeError) as exc:
         raise ValueError("cursor") from exc
+    return value, position

@@ -20,6 +20,16 @@ from projections.view import View
 log = logging.getLogger(__name__)
 
 
+class ViewHalted(Exception):
+    """A view refuses to apply more events (the hash chain, when its history was
+    cut back): the runner stops that view, logs why, and goes on with the others."""
+
+    def __init__(self, view: str, position: int, message: str):
+        super().__init__(message)
+        self.view = view
+        self.position = position
+
+
 class ProjectionRunner:
     def __init__(self, app: Application, db: ViewDatabase, views: Sequence[View],
                  *, batch_size: int = 2000):
@@ -29,6 +39,8 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.wakeup = threading.Event()
         self._caught_up = threading.Condition()
+        self.halted: dict[str, ViewHalted] = {}  # view -> why it was stopped (until restarted)
+        self.applied = 0  # every view has applied at least this position (this process's view of it)
 
     def ensure_schema(self) -> None:
         with self.db.transaction() as tx:
@@ -52,10 +64,13 @@ class ProjectionRunner:
 
     def run_once(self) -> int:
         """Apply one batch to every view that is behind; return events read."""
-        names = [v.name for v in self.views]
-        positions = self.db.positions(names)
+        views = [v for v in self.views if v.name not in self.halted]
+        if not views:
+            return 0
+        positions = self.db.positions([v.name for v in views])
         raw = self.read_raw_batch(min(positions.values()))
         if not raw:
+            self.applied = max(self.applied, min(positions.values()))
             return 0
         batch = [(n.id, e) for n, e in raw]
         stored = [(n.id, n) for n, _ in raw]
@@ -65,17 +80,23 @@ class ProjectionRunner:
         # whole batch back, and the next round re-reads).
         try:
             with self.db.transaction() as tx:
-                for view in self.views:
+                for view in views:
                     old = positions[view.name]
                     if old < last:
                         # Claim the range first: a rival that got there first shows up as a
                         # TrackingConflict here, before any row could collide.
                         self.db.advance(tx, view.name, old, last)
+                        if check := getattr(view, "check", None):
+                            check(tx, old)  # the range is ours: may the view go on from `old`? (ViewHalted)
                         # A view that keeps the stored bytes (the hash chain) gets them instead.
                         source = stored if getattr(view, "raw", False) else batch
                         view.apply(tx, [(p, e) for p, e in source if p > old])
+            self.applied = max(self.applied, last)
         except TrackingConflict as conflict:
             log.info("view %s was advanced elsewhere; re-reading", conflict)
+        except ViewHalted as halted:  # nothing of this batch was written: re-run it without that view
+            log.error("view %s stopped at position %s: %s", halted.view, halted.position, halted)
+            self.halted[halted.view] = halted
         with self._caught_up:
             self._caught_up.notify_all()
         return len(batch)
@@ -93,7 +114,8 @@ class ProjectionRunner:
         """Empty the named views (all by default) and replay the log into them.
         Safe beside a running projector: the tracking compare-and-set lets only
         one of them apply each batch."""
-        chosen = [v for v in self.views if names is None or v.name in names]
+        chosen = [v for v in self.views if (v.name in names if names is not None
+                                             else getattr(v, "rebuildable", True))]  # the chain never is
         with self.db.transaction() as tx:
             for view in chosen:
                 view.clear(tx)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from domain.sessions import Session
+from domain.sessions import Session, attendee_ref
+from projections.personal import opened
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, View, decode_doc, encode
 
@@ -153,15 +154,23 @@ def _r_moved(tx: Tx, session: str, e: Any, pos: int) -> None:
         _set(tx, session, org, queue_key=key)
 
 
+def _attendee(e: Any) -> Any:
+    """Who an event names: the sealed attendee, or the name of one recorded before sealing."""
+    return e.attendee if getattr(e, "attendee", None) is not None else e.attendee_name
+
+
 def _r_substituted(tx: Tx, session: str, e: Any, pos: int) -> None:
     attendees = decode_doc(_row(tx, session, e.organisation_id, "attendees"))
+    who = _attendee(e)
+    replaced = who if isinstance(who, str) else attendee_ref(who)
     _set(tx, session, e.organisation_id, attendees=encode(
-        [e.substitute if a["name"] == e.attendee_name else a for a in attendees]))
+        [e.substitute if attendee_ref(a) == replaced else a for a in attendees]))
 
 
 def _r_checked_in(tx: Tx, session: str, e: Any, pos: int) -> None:
-    names = decode_doc(_row(tx, session, e.organisation_id, "checked_in"))
-    _set(tx, session, e.organisation_id, checked_in=encode([*names, e.attendee_name]), attendance="checked_in")
+    # The persons checked in, as sealed values (opened when the roster is read).
+    people = decode_doc(_row(tx, session, e.organisation_id, "checked_in"))
+    _set(tx, session, e.organisation_id, checked_in=encode([*people, _attendee(e)]), attendance="checked_in")
 
 
 def _r_no_shows(tx: Tx, session: str, e: Any, pos: int) -> None:
@@ -210,7 +219,9 @@ def _org_cancelled(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _org_checked_in(doc: dict[str, Any], e: Any, pos: int) -> None:
-    _note(doc, e, pos, "checked_in", attendee_name=e.attendee_name)["status"] = "attended"
+    who = _attendee(e)
+    named = {"attendee_name": who} if isinstance(who, str) else {"attendee": who}  # sealed: opened on reading
+    _note(doc, e, pos, "checked_in", **named)["status"] = "attended"
 
 
 def _org_no_show(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -309,7 +320,7 @@ def registration_of(db: ViewDatabase, session_id: str, org_id: str) -> dict[str,
         if row["status"] == "waitlisted":
             place = 1 + int(tx.scalar(f"SELECT COUNT(*) FROM {REGISTRATIONS} WHERE session_id = ? "
                                       "AND status = 'waitlisted' AND queue_key < ?", (session_id, row["queue_key"])))
-    return {"organisation_id": org_id, "status": row["status"], "attendees": decode_doc(row["attendees"]),
+    return {"organisation_id": org_id, "status": row["status"], "attendees": opened(db, decode_doc(row["attendees"])),
             "registered_at": row["registered_at"], "waitlist_position": place, "attendance": row["attendance"]}
 
 
@@ -320,14 +331,22 @@ def session_roster(db: ViewDatabase, doc: dict[str, Any]) -> dict[str, Any]:
             f"SELECT r.*, m.name FROM {REGISTRATIONS} r LEFT JOIN view_roster m ON m.id = r.organisation_id "
             "WHERE r.session_id = ? ORDER BY r.queue_key", (doc["id"],))
 
-    def entry(r: dict[str, Any], waitlist_position: int | None = None) -> dict[str, Any]:
-        return {"organisation_id": r["organisation_id"], "name": r["name"], "attendees": decode_doc(r["attendees"]),
+    # Attendees are sealed in the view: opened here, every key fetched at once.
+    people = opened(db, [[decode_doc(r["attendees"]), decode_doc(r["checked_in"])] for r in rows])
+
+    def entry(r: dict[str, Any], i: int, waitlist_position: int | None = None) -> dict[str, Any]:
+        attendees, checked_in = people[i]
+        return {"organisation_id": r["organisation_id"], "name": r["name"], "attendees": attendees,
                 "registered_at": r["registered_at"], "waitlist_position": waitlist_position,
-                "attendance": r["attendance"], "checked_in_attendees": decode_doc(r["checked_in"]),
+                "attendance": r["attendance"],
+                "checked_in_attendees": [c if isinstance(c, str) else c.get("name") for c in checked_in],
                 "rating": r["rating"]}
 
-    confirmed = [entry(r) for r in rows if r["status"] == "confirmed"]
-    waitlist = [entry(r, i + 1) for i, r in enumerate(r for r in rows if r["status"] == "waitlisted")]
+    numbered = list(enumerate(rows))
+
+    confirmed = [entry(r, i) for i, r in numbered if r["status"] == "confirmed"]
+    waitlist = [entry(r, i, place + 1)
+                for place, (i, r) in enumerate((i, r) for i, r in numbered if r["status"] == "waitlisted")]
     return {
         "session_id": doc["id"], "title": doc["title"], "capacity": doc["capacity"],
         "confirmed": confirmed, "waitlist": waitlist,
@@ -359,5 +378,6 @@ def attendance_of(db: ViewDatabase, org_id: str) -> dict[str, Any]:
                       "starts_at": session.get("starts_at"), "session_status": session.get("status"),
                       "status": entry.get("status"), "rating": entry.get("rating"), "events": entry["events"]})
     items.sort(key=lambda x: x.get("starts_at") or "", reverse=True)
+    items = opened(db, items)  # the attendees named in check-ins
     return {"no_show_count": doc.get("no_show_count", 0),
             "late_cancellation_count": doc.get("late_cancellation_count", 0), "sessions": items}

@@ -6,12 +6,17 @@ import threading
 from dataclasses import dataclass, field
 
 from domain.application import Qihui
-from projections import all_views, personal
+from projections import personal
+from projections.chain import AnchorLog, ChainKeys
 from projections.runner import ProjectionRunner
 from projections.store import PostgresViews, SQLiteViews, ViewDatabase
+from qihui import contexts
+from qihui.contexts.base import Job, Needs
 from qihui.settings import Settings
 from service.clock import Clock
 from service.credentials import TokenSigner
+from service.keystore import KeyStore, adopt_legacy_keys, open_keystore
+from service.personal import refuse_clear
 from service.preload import load_many
 from service.writer import CommandWriter
 
@@ -25,6 +30,10 @@ class Platform:
     writer: CommandWriter
     signer: TokenSigner
     clock: Clock
+    chain_keys: ChainKeys
+    anchors: AnchorLog  # the signed chain heads, under the data directory
+    keys: KeyStore  # person keys (PIPL), apart from the events and the views
+    jobs: list[Job] = field(default_factory=list)  # the scheduler's, from every context
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -45,24 +54,35 @@ class Platform:
             thread.join(timeout=5)
         self.writer.stop()
         self.views.close()
+        self.keys.close()
         self.app.close()
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings.from_env()
     app = Qihui(env=settings.store_env)
+    app.snapshot_every = contexts.snapshot_every()  # read by the writer after each save
     views: ViewDatabase
     if settings.is_postgres:
         views = PostgresViews(settings.postgres_conninfo())
     else:
         views = SQLiteViews(settings.sqlite_path)
-    runner = ProjectionRunner(app, views, all_views(settings.secret_key))
+    chain_keys = ChainKeys(settings.chain_keys, settings.chain_key_dir)
+    anchors = AnchorLog(settings.anchors_file)
+    keys = open_keystore(settings)
+    app.keys = keys  # type: ignore[attr-defined]  # commands seal with it (service.personal.keys_of)
+    personal.bind(views, keys)  # queries open sealed values with it (projections.personal)
+    # Every context's views (the people context's erasure reaction destroys keys as the projector
+    # meets Person.Erased: at least once, idempotent).
+    needs = Needs(settings=settings, chain_keys=chain_keys, anchors=anchors, keys=keys)
+    runner = ProjectionRunner(app, views, contexts.views(needs))
     runner.ensure_schema()
-    personal.ensure_table(views)
+    adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
-                           load_many=lambda ids: load_many(app, views, ids))
+                           load_many=lambda ids: load_many(app, views, ids), before_save=refuse_clear)
     return Platform(
         settings=settings, app=app, views=views, runner=runner, writer=writer,
         signer=TokenSigner(settings.secret_key, settings.token_ttl_seconds),
-        clock=clock or Clock(time_zone=settings.time_zone),
+        clock=clock or Clock(time_zone=settings.time_zone), chain_keys=chain_keys, anchors=anchors, keys=keys,
+        jobs=contexts.jobs(),
     )

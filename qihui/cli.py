@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,7 +16,13 @@ from qihui.bootstrap import Platform, bootstrap
 
 
 def _platform() -> Platform:
-    return bootstrap()
+    from qihui.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a refused setting (a short key, …): say which, no traceback
+        raise click.ClickException(str(exc)) from exc
+    return bootstrap(settings)
 
 
 @click.group()
@@ -42,7 +49,9 @@ def serve(host: str, port: int) -> None:
     click.echo(f"qihui: API at http://{host}:{port}/api/v1 — OpenAPI UI at http://{host}:{port}/schema"
                f" (Swagger: /schema/swagger)")
     try:
-        uvicorn.run(create_app(platform), host=host, port=port, log_level="warning")
+        # The client address is read in one place (api.clients, QIHUI_TRUSTED_PROXIES): uvicorn
+        # must not rewrite it from X-Forwarded-For on its own.
+        uvicorn.run(create_app(platform), host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
         platform.close()
 
@@ -53,19 +62,36 @@ def users() -> None:
     """Accounts."""
 
 
+NEW_PASSWORD_ENV = "QIHUI_NEW_PASSWORD"
+
+
 @users.command("create-staff")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def create_staff(username: str, password_stdin: bool) -> None:
-    """Create a staff (secretariat) account."""
+    """Create a staff (secretariat) account.
+
+    The password comes from --password-stdin, else from the QIHUI_NEW_PASSWORD
+    environment variable, else from a prompt (typed twice). Scripts and
+    containers need no terminal."""
+    import os
+
     from domain.errors import DomainError
     from domain.values import Actor
-    from service.accounts import create_account
+    from service.accounts import check_password_strength, create_account
+    from service.credentials import PASSWORD_RULE
 
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get(NEW_PASSWORD_ENV):
+        password = os.environ[NEW_PASSWORD_ENV]
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(PASSWORD_RULE, err=True)
+        password = click.prompt("Password (密码)", hide_input=True, confirmation_prompt=True, err=True)
+    try:
+        check_password_strength(password, username)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     platform = _platform()
     try:
         command = create_account(username, password, "staff", None,
@@ -109,14 +135,9 @@ def invite(organisation_id: str | None, email: str, role: str, affiliation: str 
     click.echo(issued.token)
 
 
-@users.command("disable")
-@click.argument("username")
-@click.option("--reason", required=True, help="Why (recorded with the event).")
-def disable(username: str, reason: str) -> None:
-    """Disable an account; its tokens stop working at once."""
+def _account_command(username: str, make: Any) -> tuple[Any, Platform]:
+    """Run the command `make(platform, account)` on the account named `username`."""
     from domain.errors import DomainError
-    from domain.values import Actor
-    from service.accounts import disable as disable_command
     from service.accounts import find_account
 
     platform = _platform()
@@ -124,13 +145,54 @@ def disable(username: str, reason: str) -> None:
         account = find_account(platform.app, username)
         if account is None:
             raise click.ClickException(f"no account {username!r}")
-        platform.writer.execute(disable_command(account.id, reason=reason,
-                                                actor=Actor(id="cli", role="system")))
+        return platform.writer.execute(make(platform, account))[0], platform
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     finally:
         platform.close()
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why (recorded with the event).")
+def disable(username: str, reason: str) -> None:
+    """Disable an account; its tokens stop working at once."""
+    from domain.values import Actor
+    from service.accounts import disable as disable_command
+
+    _account_command(username, lambda p, a: disable_command(
+        a.id, reason=reason, actor=Actor(id="cli", role="system"), now=p.clock.now()))
     click.echo(f"disabled {username}")
+
+
+@users.command("enable")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why (recorded with the event).")
+def enable(username: str, reason: str) -> None:
+    """Enable a disabled account again (its old tokens stay revoked)."""
+    from domain.values import Actor
+    from service.accounts import enable as enable_command
+
+    _account_command(username, lambda p, a: enable_command(
+        a.id, reason=reason, actor=Actor(id="cli", role="system")))
+    click.echo(f"enabled {username}")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--reason", default=None, help="Why (recorded with the event).")
+def reset_password(username: str, reason: str | None) -> None:
+    """Issue a single-use password reset (valid 24 hours); prints the token, which the
+    holder uses at POST /api/v1/auth/password-resets/accept."""
+    from domain.values import Actor
+    from service.accounts import issue_password_reset
+
+    issued, platform = _account_command(username, lambda p, a: issue_password_reset(
+        a.id, now=p.clock.now(), actor=Actor(id="cli", role="system"),
+        reason=reason or "qihui users reset-password"))
+    click.echo(f"password reset for {username}, valid until "
+               f"{issued.expires_at.astimezone(platform.settings.time_zone):%Y-%m-%d %H:%M}:")
+    click.echo(issued.token)
 
 
 @users.command("list")
@@ -158,27 +220,56 @@ def members() -> None:
 
 @members.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Check every row and say what would happen to it; write nothing.")
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some rows are bad.")
-def members_import(file: Path, dry_run: bool, skip_bad: bool) -> None:
-    """Import an existing member list (CSV or XLSX with Chinese headers: 单位名称,
-    统一社会信用代码, 单位类型, 所属行业, 联系人, 联系电话, 入会日期; optional 地址,
-    电子邮箱, 会员等级). Running the same file again changes nothing."""
+@click.option("--dues-paid-through", "dues_paid_through", type=click.IntRange(1949, 2100), default=None,
+              metavar="YEAR", help="Dues are paid up to and including YEAR for every row whose file says no later.")
+@click.option("--allow-lapse", is_flag=True,
+              help="Import even if members would lapse at the scheduler's next tick (dues unpaid after grace).")
+def members_import(file: Path, dry_run: bool, skip_bad: bool, dues_paid_through: int | None,
+                   allow_lapse: bool) -> None:
+    """Import an existing member list, or a roster this platform exported (CSV or
+    XLSX). Headers: 单位名称, 统一社会信用代码, 单位类型, 所属行业, 联系人, 联系电话 and,
+    for members, 入会日期; optional 会员等级, 会籍状态, 状态生效日期, 地址, 电子邮箱,
+    其他联系人, 企业库, 成长阶段, 最近缴费年度, 会费缴纳记录, 申请日期. Running the same file
+    again changes nothing.
+
+    Dues fall due on 1 January; members whose dues for this year are unpaid after
+    QIHUI_DUES_GRACE_DAYS lapse at the scheduler's next tick. The import refuses to
+    leave members in that state unless --allow-lapse: give the dues position in the
+    file or with --dues-paid-through."""
     from domain.values import Actor
     from service.roster_files import plan_import, read_table, run_import
 
     platform = _platform()
     try:
-        plan = plan_import(read_table(file), lambda code: _is_registered(platform, code))
+        plan = plan_import(read_table(file), lambda code: _is_registered(platform, code),
+                           today=platform.clock.today(), grace_days=platform.settings.dues_grace_days,
+                           dues_paid_through=dues_paid_through)
         for p in plan.problems:
-            click.echo(f"第 {p.row} 行 row {p.row}: {p.field}: {p.message}", err=True)
-        click.echo(f"{plan.rows} rows: {len(plan.ready)} to import, {len(plan.existing)} already "
-                   f"registered, {len(plan.problems)} problems")
+            click.echo(f"第 {p.row} 行 row {p.row}: {p.message}", err=True)
         if dry_run:
-            raise SystemExit(1 if plan.problems else 0)
+            for o in plan.outcomes:
+                click.echo(f"第 {o.row} 行 {o.name}（{o.credit_code}）：{o.text}")
+            for row, code in plan.existing:
+                click.echo(f"第 {row} 行（{code}）：已登记，跳过 (already registered)")
+        click.echo(f"{plan.rows} rows: {len(plan.ready)} to import, {len(plan.existing)} already "
+                   f"registered, {len(plan.problems)} problems, {len(plan.lapsing)} would lapse at the "
+                   f"scheduler's next tick")
+        if plan.lapsing:
+            click.echo(f"{len(plan.lapsing)} 家会员 {plan.today.year} 年会费未缴且宽限期 {plan.grace_days} 天已过，"
+                       f"导入后将在下次定时任务时失效：" + "、".join(f"第 {o.row} 行" for o in plan.lapsing[:20])
+                       + ("…" if len(plan.lapsing) > 20 else ""), err=True)
+        if dry_run:
+            raise SystemExit(1 if plan.problems or (plan.lapsing and not allow_lapse) else 0)
         if plan.problems and not skip_bad:
             raise click.ClickException("nothing imported: fix the rows above, or pass --skip-bad")
-        imported = run_import(platform.writer, plan, Actor(id="cli", role="system"), platform.views)
+        if plan.lapsing and not allow_lapse:
+            from service.roster_files import ImportWouldLapse
+
+            raise click.ClickException(ImportWouldLapse(plan).message)
+        imported = run_import(platform.writer, plan, Actor(id="cli", role="system"), platform.views,
+                              allow_lapse=allow_lapse)
         click.echo(f"imported {imported} organisations")
     finally:
         platform.close()
@@ -277,22 +368,89 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain over the stored log (exit 1 naming the first bad position)."""
-    from projections.audit import verify
+@click.option("--anchors", "anchor_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An anchors file (JSON lines) to check against, e.g. an auditor's copy; repeatable. "
+                   "Default: $QIHUI_DATA_DIR/anchors.jsonl and, with QIHUI_NATS_URL, the stream QIHUI_ANCHORS.")
+@click.option("--json", "as_json", is_flag=True)
+def audit_verify(anchor_files: tuple[Path, ...], as_json: bool) -> None:
+    """Recompute the hash chain over the stored log and hold it against every anchor
+    (exit 1 naming the first bad position)."""
+    from projections.chain import verify_platform
 
     platform = _platform()
     try:
         platform.runner.catch_up()
-        result = verify(platform.app.recorder, platform.views, platform.settings.secret_key)
+        result = verify_platform(platform, list(anchor_files) if anchor_files else None)
     finally:
         platform.close()
-    if result["ok"]:
-        click.echo(f"intact: {result['checked']} records verified")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    elif result["ok"]:
+        click.echo(f"intact: {result['checked']} records verified, {result['anchors_checked']} anchors held")
+    elif result["first_bad_position"] is None:
+        click.echo(f"NOT VERIFIED: {result['problem']}: {result['detail']}", err=True)
+    else:
+        click.echo(f"ALTERED: first bad record at position {result['first_bad_position']} "
+                   f"({result['problem']}: {result['detail']}; {result['checked']} verified before it)", err=True)
+    if not result["ok"]:
+        raise SystemExit(1)
+
+
+@audit.command("anchor")
+def audit_anchor() -> None:
+    """Sign the chain head and publish it: appended to $QIHUI_DATA_DIR/anchors.jsonl and,
+    with QIHUI_NATS_URL, to the stream QIHUI_ANCHORS (the scheduler does this every
+    QIHUI_ANCHOR_INTERVAL). Refused when the chain does not verify since the last anchor."""
+    from projections.chain import anchor_platform
+
+    platform = _platform()
+    try:
+        platform.runner.catch_up()
+        anchor, result = anchor_platform(platform, force=True)
+        latest = platform.anchors.latest()
+    finally:
+        platform.close()
+    if result is not None and not result["ok"]:
+        click.echo(f"NOT ANCHORED: position {result['first_bad_position']} ({result['problem']}: "
+                   f"{result['detail']})", err=True)
+        raise SystemExit(1)
+    if anchor is None:
+        if latest is None:
+            click.echo("nothing to anchor: the chain is empty")
+        else:
+            click.echo(f"unchanged since anchor #{latest.seq} at position {latest.position} ({latest.signed_at})")
         return
-    click.echo(f"ALTERED: first bad record at position {result['first_bad_position']} "
-               f"({result['checked']} verified before it)", err=True)
-    raise SystemExit(1)
+    click.echo(f"anchored link #{anchor.seq} at position {anchor.position} with key {anchor.key_id} "
+               f"({anchor.signed_at}) in {platform.anchors.path}")
+
+
+@audit.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Start signing new links with a new chain key; old keys stay for verification."""
+    import secrets
+
+    from projections.chain import ChainKeys, key_id, new_key_file
+    from qihui.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if settings.chain_keys:
+        fresh = secrets.token_urlsafe(48)
+        click.echo("The chain key comes from QIHUI_CHAIN_KEY. To rotate it, on every API replica and worker:\n"
+                   "  1. append the current QIHUI_CHAIN_KEY to QIHUI_CHAIN_KEYS_RETIRED (comma-separated, "
+                   "oldest first; never drop a key that signed links),\n"
+                   f"  2. set QIHUI_CHAIN_KEY to this new key (id {key_id(fresh.encode())}):\n{fresh}\n"
+                   "  3. restart them, then run `qihui audit anchor`.")
+        return
+    assert settings.chain_key_dir is not None
+    old = ChainKeys((), settings.chain_key_dir).current()[0]
+    new = key_id(new_key_file(settings.chain_key_dir))
+    click.echo(f"chain key {new} signs new links from now on (running processes pick it up with their next "
+               f"batch); {old} and older keys stay in {settings.chain_key_dir} for verification: keep them "
+               "and back them up")
 
 
 @main.command()
@@ -308,7 +466,7 @@ def stats(from_: str, to: str) -> None:
     try:
         platform.runner.catch_up()
         figures = summary(platform.views, date.fromisoformat(from_), date.fromisoformat(to),
-                          platform.settings.time_zone)
+                          platform.settings.time_zone, platform.clock.now())
     finally:
         platform.close()
     click.echo(json.dumps(figures, ensure_ascii=False, indent=2))

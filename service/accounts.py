@@ -1,13 +1,22 @@
-"""Account use cases: create, invite, accept, sign in and out, roles, disable.
+"""Account use cases: create, invite, accept, sign in and out, roles, disable
+and enable, change a password, and staff-issued password resets.
 
 Password hashing and verification (argon2, deliberately slow) happen in the
 caller's thread, never in the writer's, so sign-ins cannot stall other writes.
+
+Sign-in answers a hostile caller the same way whatever it guessed wrong: an
+unknown name, a disabled account and a wrong password all get 401
+`wrong_credentials` after one argon2 verification, and the throttle after
+repeated failures (per account *and* client address) applies to names that
+cannot sign in exactly as to real ones, so neither the answer, nor its timing,
+nor a 429 tells which usernames exist.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +24,31 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
-from domain.accounts import INVITATION_LIFETIME, Account, Invitation, check_role
+from domain.accounts import (
+    FAILURE_MEMORY,
+    INVITATION_LIFETIME,
+    PASSWORD_RESET_LIFETIME,
+    Account,
+    Invitation,
+    PasswordReset,
+    SignInThrottled,
+    check_role,
+    lockout_remaining,
+    next_failure_count,
+)
 from domain.errors import DomainError, DuplicateUsername, InvalidValue, NotFound
 from domain.organisations import Organisation
 from domain.unique import UniqueClaim, claim_id
 from domain.values import Actor
-from service.credentials import MIN_PASSWORD_LENGTH, TokenSigner, hash_password, verify_password
+from service.credentials import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_RULE,
+    TokenSigner,
+    hash_password,
+    verify_password,
+)
+from service.personal import INVITEE, seal_in
 from service.writer import Command, CommandWriter, UnitOfWork
 
 
@@ -32,12 +60,21 @@ class WrongCredentials(DomainError):
         super().__init__("用户名或密码错误 (wrong username or password)")
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 位 (password needs at least {MIN_PASSWORD_LENGTH} characters)",
-            field="password",
-        )
+class WrongPassword(DomainError):
+    """The current password given to change it is wrong (the caller is signed in)."""
+
+    code = "wrong_password"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("当前密码错误 (current password is wrong)", field="current_password")
+
+
+def check_password_strength(password: str, username: str | None = None, *, field: str = "password") -> None:
+    """The one password rule (service.credentials.PASSWORD_RULE)."""
+    too_plain = username is not None and password.strip().casefold() == username.strip().casefold()
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH or too_plain:
+        raise InvalidValue(PASSWORD_RULE, field=field)
 
 
 def _username_key(username: str) -> str:
@@ -60,7 +97,7 @@ def _new_account(uow: UnitOfWork, *, username: str, role: str, password_hash: st
 
 def create_account(username: str, password: str, role: str, organisation_id: UUID | None,
                    actor: Actor, reason: str | None = None) -> Command:
-    check_password_strength(password)
+    check_password_strength(password, username)
     password_hash = hash_password(password)
 
     def command(uow: UnitOfWork) -> UUID:
@@ -100,14 +137,18 @@ def invite(*, email: str, role: str, organisation_id: UUID | None,
     def command(uow: UnitOfWork) -> IssuedInvitation:
         if organisation_id is not None:
             org = uow.find(Organisation, organisation_id)
-            if org is None or org.status != "admitted":
-                raise InvalidValue("只能邀请已入会单位的联系人 (the organisation must be an admitted member)",
-                                   field="organisation_id")
+            # Alliance parties need not be members (seed 002): any organisation on the platform may
+            # have accounts, except one whose membership is suspended or has ended.
+            if org is None or org.status in ("suspended", "withdrawn", "lapsed"):
+                raise InvalidValue("只能邀请平台上在册单位的联系人 (the organisation must be registered and "
+                                   "not suspended, withdrawn or lapsed)", field="organisation_id")
         if affiliation_organisation_id is not None and uow.find(
                 Organisation, affiliation_organisation_id) is None:
             raise InvalidValue("所属单位不存在 (unknown organisation)", field="affiliation_organisation_id")
+        # The e-mail address is the invitee's personal data: sealed under a key of their own.
+        invitee = seal_in(uow, INVITEE, {"email": email}, scope=organisation_id)
         invitation = Invitation(
-            token_hash=token_hash(token), email=email, role=role, organisation_id=organisation_id,
+            token_hash=token_hash(token), email=invitee, role=role, organisation_id=organisation_id,
             affiliation_organisation_id=affiliation_organisation_id, expires_at=expires_at, actor=actor,
         )
         uow.add(invitation)
@@ -117,7 +158,7 @@ def invite(*, email: str, role: str, organisation_id: UUID | None,
 
 
 def accept_invitation(*, token: str, username: str, password: str, now: datetime) -> Command:
-    check_password_strength(password)
+    check_password_strength(password, username)
     password_hash = hash_password(password)
 
     def command(uow: UnitOfWork) -> UUID:
@@ -149,6 +190,35 @@ def find_account(app: Application, username: str) -> Account | None:
         return None
 
 
+class FailureBook:
+    """Failed sign-ins for names that cannot sign in (unknown or disabled),
+    per (name, client address), in this process's memory. They are throttled
+    by the same rule as real accounts, so a 429 does not give a name away."""
+
+    def __init__(self, size: int = 100_000):
+        self.size = size
+        self._runs: dict[tuple[str, str], tuple[int, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, name: str, client: str, now: datetime) -> None:
+        run = self._runs.get((name, client))
+        wait = lockout_remaining(run[0], run[1], now) if run else None
+        if wait is not None:
+            raise SignInThrottled(wait)
+
+    def failed(self, name: str, client: str, now: datetime) -> None:
+        with self._lock:
+            if len(self._runs) >= self.size:
+                self._runs = {k: v for k, v in self._runs.items() if now - v[1] <= FAILURE_MEMORY}
+                if len(self._runs) >= self.size:
+                    self._runs.clear()
+            key = (name, client)
+            self._runs[key] = (next_failure_count(self._runs.get(key), now), now)
+
+
+_STRANGERS = FailureBook()  # for callers that do not bring their own (the API keeps one per app)
+
+
 @dataclass(frozen=True)
 class SignIn:
     token: str
@@ -160,26 +230,43 @@ class SignIn:
 
 
 def sign_in(app: Application, writer: CommandWriter, signer: TokenSigner, *, username: str,
-            password: str, now: datetime) -> SignIn:
-    """Check, verify (slowly, here), then record the outcome as an event."""
+            password: str, now: datetime, client: str = "unknown",
+            strangers: FailureBook | None = None) -> SignIn:
+    """Check, verify (slowly, here), then record the outcome as an event.
+
+    `client` is the caller's address: the throttle after repeated failures
+    counts per (account, address), so failures from one place never make
+    the account wait elsewhere."""
     account = find_account(app, username)
-    if account is None:
+    if account is None or not account.may_sign_in():
+        book = _STRANGERS if strangers is None else strangers
+        name = _username_key(username)
+        book.check(name, client, now)
         verify_password(None, password)  # as slow as a real check: no username probing
+        book.failed(name, client, now)
         raise WrongCredentials
-    account.check_may_sign_in(now)
-    if account.role is None:
-        raise WrongCredentials
-    if not verify_password(account.password_hash, password):
+    account.check_may_sign_in(now, client)
+    verified = account.password_hash
+    if not verify_password(verified, password):
         writer.execute(_record(account.id, lambda a: a.sign_in_failed(
-            at=now, actor=Actor(id=str(account.id), role="public"))))
+            at=now, actor=Actor(id=str(account.id), role="public"), client=client)))
         raise WrongCredentials
+    role = account.role
+    assert role is not None  # may_sign_in() above
     org = str(account.organisation_id) if account.organisation_id else None
-    token, claims = signer.issue(str(account.id), account.role, org, now=now.timestamp())
+    token, claims = signer.issue(str(account.id), role, org, now=now.timestamp())
     expires_at = datetime.fromtimestamp(claims.exp, now.tzinfo)
-    actor = Actor(id=str(account.id), role=account.role, organisation_id=org)
-    _, position = writer.execute(_record(account.id, lambda a: (
-        a.check_may_sign_in(now), a.signed_in(token_id=claims.jti, expires_at=expires_at, actor=actor))))
-    return SignIn(token, account.id, account.role, account.organisation_id, expires_at, position)
+    actor = Actor(id=str(account.id), role=role, organisation_id=org)
+
+    def record(a: Account) -> None:
+        # Disabled, or the password changed, while we were verifying: the old one no longer opens it.
+        if not a.may_sign_in() or a.password_hash != verified:
+            raise WrongCredentials
+        a.check_may_sign_in(now, client)
+        a.signed_in(token_id=claims.jti, expires_at=expires_at, actor=actor, client=client)
+
+    _, position = writer.execute(_record(account.id, record))
+    return SignIn(token, account.id, role, account.organisation_id, expires_at, position)
 
 
 def sign_out(account_id: UUID, token_id: str, expires_at: datetime, actor: Actor) -> Command:
@@ -187,8 +274,98 @@ def sign_out(account_id: UUID, token_id: str, expires_at: datetime, actor: Actor
                                                       actor=actor))
 
 
-def disable(account_id: UUID, *, reason: str, actor: Actor) -> Command:
-    return _record(account_id, lambda a: a.disable(actor=actor, reason=reason))
+# -- passwords ------------------------------------------------------------------------
+def change_password(app: Application, writer: CommandWriter, *, account_id: UUID, current_password: str,
+                    new_password: str, now: datetime, actor: Actor, client: str = "unknown",
+                    keep_token_id: str | None = None) -> int:
+    """修改密码: the holder, with the current password. Every other session of
+    the account is signed out; `keep_token_id` (the one in use) stays.
+    A wrong current password counts as a failed sign-in from `client`."""
+    try:
+        account: Account = app.repository.get(account_id)
+    except AggregateNotFoundError as exc:
+        raise NotFound("账号不存在 (unknown account)") from exc
+    account.check_may_sign_in(now, client)
+    check_password_strength(new_password, account.username, field="new_password")
+    verified = account.password_hash
+    if not verify_password(verified, current_password):
+        writer.execute(_record(account_id, lambda a: a.sign_in_failed(at=now, actor=actor, client=client)))
+        raise WrongPassword
+    password_hash = hash_password(new_password)
+
+    def change(a: Account) -> None:
+        if a.password_hash != verified:  # changed meanwhile: the "current" one is no longer current
+            raise WrongPassword
+        a.change_password(password_hash=password_hash, actor=actor, now=now, keep_token_id=keep_token_id,
+                          reason="本人修改密码 (changed by the account holder)")
+
+    _, position = writer.execute(_record(account_id, change))
+    return position
+
+
+def reset_id(token: str) -> UUID:
+    return claim_id("password_reset", token_hash(token))
+
+
+@dataclass(frozen=True)
+class IssuedReset:
+    id: UUID
+    token: str
+    expires_at: datetime
+
+
+def issue_password_reset(account_id: UUID, *, now: datetime, actor: Actor,
+                         reason: str | None = None) -> Command:
+    """重置密码: staff give one person a single-use token (valid 24 hours) with
+    which to set a new password; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now + PASSWORD_RESET_LIFETIME
+
+    def command(uow: UnitOfWork) -> IssuedReset:
+        account = uow.find(Account, account_id)
+        if account is None:
+            raise NotFound("账号不存在 (unknown account)", field="account_id")
+        account.require_status("reset the password", "active")
+        reset = PasswordReset(token_hash=token_hash(token), account_id=account.id,
+                              password_version=account.password_version, expires_at=expires_at,
+                              actor=actor, reason=reason)
+        uow.add(reset)
+        return IssuedReset(reset.id, token, expires_at)
+
+    return command
+
+
+def accept_password_reset(*, token: str, password: str, now: datetime) -> Command:
+    """Set a new password with a reset token. Every session of the account is
+    signed out; the token is spent, and so is any other open reset."""
+    check_password_strength(password)
+    password_hash = hash_password(password)
+
+    def command(uow: UnitOfWork) -> UUID:
+        reset = uow.find(PasswordReset, reset_id(token))
+        if reset is None:
+            raise NotFound("重置链接无效 (unknown password reset token)", field="token")
+        account = uow.get(Account, reset.account_id)
+        reset.check_open(now, account)
+        check_password_strength(password, account.username)
+        actor = Actor(id=str(account.id), role=account.role or "public",
+                      organisation_id=str(account.organisation_id) if account.organisation_id else None)
+        reset.use(account=account, now=now, actor=actor)
+        account.change_password(password_hash=password_hash, actor=actor, now=now,
+                                reason=f"凭员工签发的重置链接重设密码 (password reset {reset.id}, "
+                                       f"issued by {reset.issued_by})")
+        return account.id
+
+    return command
+
+
+# -- administration ------------------------------------------------------------------
+def disable(account_id: UUID, *, reason: str, actor: Actor, now: datetime) -> Command:
+    return _record(account_id, lambda a: a.disable(actor=actor, reason=reason, now=now))
+
+
+def enable(account_id: UUID, *, reason: str, actor: Actor) -> Command:
+    return _record(account_id, lambda a: a.enable(actor=actor, reason=reason))
 
 
 def grant_role(account_id: UUID, *, role: str, organisation_id: UUID | None, reason: str,

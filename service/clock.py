@@ -18,3 +18,10 @@ class Clock:
     def today(self) -> date:
         """Today in the association's time zone (effective dates default to it)."""
         return self.now().astimezone(self.time_zone).date()
+
+    def instant(self, value: datetime) -> datetime:
+        """A time as the association means it, in UTC: one without an offset is read
+        in the association's time zone (QIHUI_TIME_ZONE), not refused."""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.time_zone)
+        return value.astimezone(UTC)

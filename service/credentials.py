@@ -18,7 +18,16 @@ _hasher = PasswordHasher()  # argon2id, library defaults (memory-hard)
 # Verifying against this keeps unknown usernames as slow as wrong passwords.
 _DUMMY_HASH = _hasher.hash("qihui-dummy-password")
 
+# The password rule, stated once: the CLI prompt, the API's refusal and the
+# OpenAPI document all show PASSWORD_RULE. Length is counted in characters, so a
+# Chinese passphrase counts one per character; nothing else is required of it.
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+PASSWORD_RULE = (
+    f"密码须为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符，任意字符均可（含中文、空格），"
+    f"不能只是用户名 (a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters of any kind, "
+    "Chinese and spaces included, and is not just the username)"
+)
 
 
 def hash_password(password: str) -> str:

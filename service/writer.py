@@ -172,8 +172,10 @@ class CommandWriter:
     def __init__(self, app: Application, *, max_batch: int = 256, cache_size: int = 20_000,
                  deadline: float = 2.0,
                  on_commit: Callable[[int], None] | None = None,
-                 load_many: Callable[[list[UUID]], list[Aggregate]] | None = None):
+                 load_many: Callable[[list[UUID]], list[Aggregate]] | None = None,
+                 before_save: Callable[[list[Aggregate]], None] | None = None):
         self.app = app
+        self.before_save = before_save  # a last guard on what is about to be stored (personal data sealed)
         self.deadline = deadline
         self.load_many = load_many
         self.max_batch = max_batch
@@ -313,6 +315,8 @@ class CommandWriter:
             return
         versions_before = {a.id: a.version - len(a.pending_events) for a in changed}
         try:
+            if self.before_save is not None:
+                self.before_save(changed)
             recordings = self.app.save(*changed)
         except Exception:
             # save() has already taken the pending events off these aggregates:

@@ -40,7 +40,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def store_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """Environment for a brand-new, empty store on the chosen backend."""
-    env = {"QIHUI_DATA_DIR": str(tmp_path / "var"), "QIHUI_SECRET_KEY": "test-secret-key",
+    env = {"QIHUI_DATA_DIR": str(tmp_path / "var"),
+           # Keys of at least 32 bytes (shorter ones are refused); the chain's is not the token key.
+           "QIHUI_SECRET_KEY": "test-secret-key-0123456789abcdef-tokens",
+           "QIHUI_CHAIN_KEY": "test-chain-key-0123456789abcdef-hash-chain",
            # Tests post from one address; the rate-limit tests set their own limits.
            "QIHUI_RATE_LIMIT_SIGN_IN": "100000/60", "QIHUI_RATE_LIMIT_APPLY": "100000/60",
            # Tests move the clock by days; tokens outlive that (expiry has its own test).

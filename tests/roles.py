@@ -88,18 +88,31 @@ def agreement(enterprises: list[str], societies: list[str], **overrides) -> dict
                   {"title": "小批量试产", "due_on": "2027-12-31", "indicator": "100 套"}],
         "starts_on": "2027-01-01", "ends_on": "2028-12-31", "budget_fen": 80_000_000,
         "requested_funding_fen": 30_000_000,
-        "expert_team": [{"name": "周教授", "title": "教授", "employer": "华中科技大学", "speciality": "光纤传感"}],
-        "workspace": "企业研发中心三楼实验室 200 平方米", "enterprise_science_association": "established",
-        "society_experience": "近三年举办学术交流 12 场、培训 300 人次", "annual_plan_staff": ["刘秘书长"],
+        # 研发投入应以企业为主: the lead enterprise's own 40 万元 against 30 万元 requested.
+        "contributions": [{"party_id": enterprises[0], "amount_fen": 40_000_000}],
+        # 三（二）4: each society sends its own expert team.
+        "expert_team": [{"name": f"周教授{i or ''}", "title": "教授", "employer": "华中科技大学",
+                         "speciality": "光纤传感", "society_id": s} for i, s in enumerate(societies)],
+        "work_plan": "企业提出需求、学会组织专家，按季度联合攻关", "safeguards": "双方各派联络人，每月例会，专家驻企",
+        "indicators": [{"due_on": "2027-06-30", "indicator": "完成样机设计评审"},
+                       {"due_on": "2027-12-31", "indicator": "样机通过第三方测试"}],
+        "fund_use_direction": "样机材料、测试与专家劳务", "fund_use_scope": "仅限本联盟任务，不得挪用",
+        "dedicated_account": {"bank": "中国银行武汉东湖支行", "account_name": "企会协作创新联盟专账",
+                              "account_number": "5700 1234 5678"},
     }
     body.update(overrides)
     return body
 
 
-def society(client, staff) -> str:
+def society(client, staff, affiliation: str | None = "city_society") -> str:
+    """An admitted society; by default one of the city association's (市科协所属学会, seed 002 三（二）1)."""
     created = client.post("/api/v1/members", json=application(kind="society", name="武汉光学学会")).json()
     r = client.post(f"/api/v1/members/{created['id']}/admit", json={}, headers=staff)
     assert r.status_code == 200, r.text
+    if affiliation:
+        r = client.patch(f"/api/v1/members/{created['id']}/attributes", headers=staff,
+                         json={"affiliation": affiliation, "evidence": "市科协所属学会名单（2026 年）"})
+        assert r.status_code == 200, r.text
     return created["id"]
 
 
@@ -109,3 +122,15 @@ def alliance_for(client, staff, platform, enterprise: str) -> tuple[str, str]:
                     json={"program_id": program, **agreement([enterprise], [society(client, staff)])})
     assert r.status_code == 201, r.text
     return program, r.json()["id"]
+
+
+def party_account(client, staff, platform, username: str, organisation_id: str) -> dict[str, str]:
+    """A signed-in account of role `member` bound to an organisation that need not be a
+    member (an alliance party, seed 002), invited by staff like any other account."""
+    body = {"email": f"{username}@example.com", "role": "member", "organisation_id": organisation_id}
+    r = client.post("/api/v1/auth/invitations", json=body, headers=staff)
+    assert r.status_code == 201, r.text
+    accepted = client.post("/api/v1/auth/invitations/accept",
+                           json={"token": r.json()["token"], "username": username, "password": PASSWORD})
+    assert accepted.status_code == 201, accepted.text
+    return login(client, username, PASSWORD)

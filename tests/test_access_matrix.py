@@ -10,6 +10,7 @@ import re
 import pytest
 
 from api.app import create_app
+from api.policy import PAGES_PREFIX
 from tests.http import in_process_client
 from tests.roles import cast
 
@@ -22,14 +23,21 @@ SIGNED_IN = ANYONE - {"anonymous"}
 ACCESS = {
     ("GET", "/health"): ANYONE,
     ("GET", "/ready"): ANYONE,
+    # The web pages' own files and the way in; the pages themselves (PAGES_PREFIX) have their
+    # own table, called with the session cookie: tests/test_pages_access.py PAGE_ACCESS.
+    ("GET", "/"): ANYONE,
+    ("GET", "/static/{file_path:path}"): ANYONE,
+    ("HEAD", "/static/{file_path:path}"): ANYONE,
     ("POST", "/api/v1/members"): ANYONE,
     ("GET", "/api/v1/members"): {"staff", "auditor"},
+    ("POST", "/api/v1/members/import"): {"staff"},  # multipart upload, dry_run flag
     ("GET", "/api/v1/members/{id:uuid}"): {"staff", "auditor", "member"},
     ("POST", "/api/v1/members/{id:uuid}/admit"): {"staff"},
     ("POST", "/api/v1/members/{id:uuid}/reject"): {"staff"},
     ("POST", "/api/v1/members/{id:uuid}/suspend"): {"staff"},
     ("POST", "/api/v1/members/{id:uuid}/reinstate"): {"staff"},
     ("POST", "/api/v1/members/{id:uuid}/withdraw"): {"staff"},
+    ("POST", "/api/v1/members/{id:uuid}/lapse-correction"): {"staff"},
     ("PATCH", "/api/v1/members/{id:uuid}"): {"staff", "member"},
     ("POST", "/api/v1/members/{id:uuid}/annual-stats"): {"staff", "member"},
     ("POST", "/api/v1/members/{id:uuid}/dues"): {"staff"},
@@ -55,12 +63,20 @@ ACCESS = {
     ("POST", "/api/v1/sessions/{id:uuid}/capacity"): {"staff"},
     ("GET", "/api/v1/members/{id:uuid}/history"): {"staff", "auditor", "member"},
     ("POST", "/api/v1/members/{id:uuid}/contacts/{contact_id:str}/erasure"): {"staff"},
+    ("POST", "/api/v1/people/{person_id:str}/erasure"): {"staff"},
     ("GET", "/api/v1/audit/events"): {"staff", "auditor"},
     ("GET", "/api/v1/audit/verify"): {"staff", "auditor"},
+    ("GET", "/api/v1/audit/anchors"): {"staff", "auditor"},
     ("GET", "/api/v1/stats/summary"): {"staff", "auditor"},
     ("POST", "/api/v1/programs"): {"staff"},
     ("GET", "/api/v1/programs/{id:uuid}"): SIGNED_IN,
     ("POST", "/api/v1/programs/{id:uuid}/ranking"): {"staff"},
+    ("PATCH", "/api/v1/programs/{id:uuid}"): {"staff"},
+    ("GET", "/api/v1/programs/vocabularies"): SIGNED_IN,
+    # A party declares for itself: any organisation's account passes the guard, a non-party gets 409.
+    ("POST", "/api/v1/alliances/{id:uuid}/declarations"): {"staff", "member", "other_member"},
+    ("POST", "/api/v1/alliances/{id:uuid}/amendments/{aid:str}/screening"): {"staff"},
+    ("PATCH", "/api/v1/members/{id:uuid}/attributes"): {"staff", "member"},
     # Drafting, revising, signing, submitting, amendments and reports are for a party: any member passes
     # the guard and the domain refuses a non-party (409 not_a_party), tested in test_alliances.
     ("POST", "/api/v1/alliances"): {"staff", "member", "other_member"},
@@ -78,6 +94,7 @@ ACCESS = {
     ("POST", "/api/v1/alliances/{id:uuid}/objections/{oid:str}/resolution"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/approval"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/payments"): {"staff"},
+    ("POST", "/api/v1/alliances/{id:uuid}/amendments/{aid:str}/signatures"): {"member", "other_member"},
     ("POST", "/api/v1/alliances/{id:uuid}/amendments"): {"member", "other_member"},
     ("POST", "/api/v1/alliances/{id:uuid}/amendments/{aid:str}/decision"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/reports"): {"member", "other_member"},
@@ -92,19 +109,29 @@ ACCESS = {
     ("GET", "/api/v1/auth/me"): SIGNED_IN,
     ("POST", "/api/v1/auth/invitations"): {"staff"},
     ("POST", "/api/v1/auth/invitations/accept"): ANYONE,
+    ("POST", "/api/v1/auth/password"): SIGNED_IN,
+    ("POST", "/api/v1/auth/password-resets"): {"staff"},
+    ("POST", "/api/v1/auth/password-resets/accept"): ANYONE,
     ("GET", "/api/v1/accounts"): {"staff"},
     ("POST", "/api/v1/accounts/{id:uuid}/disable"): {"staff"},
+    ("POST", "/api/v1/accounts/{id:uuid}/enable"): {"staff"},
     ("POST", "/api/v1/accounts/{id:uuid}/role"): {"staff"},
 }
 
 
 def served_routes(app):
+    """Every route but the documentation's and the web pages' (PAGE_ACCESS covers those)."""
     return sorted(
         (method, route.path)
-        for route in app.routes if not route.path.startswith("/schema")
+        for route in app.routes
+        if not route.path.startswith("/schema") and not _is_page(route.path)
         for handler in route.route_handlers
         for method in handler.http_methods if method != "OPTIONS"
     )
+
+
+def _is_page(path: str) -> bool:
+    return path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
 
 
 def test_every_served_route_is_in_the_access_table(platform):

@@ -44,11 +44,19 @@ def test_an_invitation_expires_after_seven_days(client, staff, platform):
     assert (late.status_code, late.json()["code"]) == (409, "invitation_expired")
 
 
-def test_invitations_are_only_for_admitted_organisations_and_real_tokens(client, staff):
+def test_invitations_are_for_organisations_in_good_standing_and_real_tokens(client, staff):
+    # An applicant may have an account (an alliance party need not be a member, seed 002) ...
     applicant = client.post("/api/v1/members", json=application()).json()["id"]
     r = client.post("/api/v1/auth/invitations", json={"email": "a@example.com", "organisation_id": applicant},
                     headers=staff)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organisation_id"
+    assert r.status_code == 201
+    # ... a withdrawn organisation may not get new ones, nor may an organisation that does not exist.
+    member = admitted_org(client, staff)
+    assert client.post(f"/api/v1/members/{member}/withdraw", json={"reason": "退会"}, headers=staff).status_code == 200
+    for org in (member, "3f0c9e4e-6d1a-4c7e-9a52-2b1f0d8e7a11"):
+        r = client.post("/api/v1/auth/invitations", json={"email": "a@example.com", "organisation_id": org},
+                        headers=staff)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organisation_id"
     r = client.post("/api/v1/auth/invitations", json={"email": "a@example.com"}, headers=staff)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organisation_id"
     assert accept(client, "not-a-real-invitation-token").status_code == 404
@@ -81,8 +89,9 @@ def test_a_disabled_account_is_locked_out_at_once(client, staff):
     r = client.post(f"/api/v1/accounts/{account}/disable", json={"reason": "联系人已离职"}, headers=staff)
     assert r.status_code == 200
     assert client.get(f"/api/v1/members/{org}", headers=member).status_code == 401
+    # The right password no longer opens it, and the answer does not say the account exists.
     r = client.post("/api/v1/auth/login", json={"username": "lin_na", "password": PASSWORD})
-    assert (r.status_code, r.json()["code"]) == (403, "account_disabled")
+    assert (r.status_code, r.json()["code"]) == (401, "wrong_credentials")
     accounts = client.get("/api/v1/accounts", headers=staff).json()["items"]
     listed = {a["username"]: a["status"] for a in accounts}
     assert listed["lin_na"] == "disabled"

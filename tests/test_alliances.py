@@ -1,7 +1,12 @@
 """The alliance programme walked end to end as seed 002 describes it, on both
 backends: a program with several alliances, screening, expert review, public
 notice, funding until the budget runs out, reports, an inspection, a
-conclusion and a termination with recovery."""
+conclusion and a termination with recovery.
+
+Issue 15 changed, deliberately: parties are eligible on their own declared
+attributes and declarations (the helpers below declare them), the default
+programme ranks by the reviewers' plain average with no bonus points, and
+report deadlines come from the programme's settings."""
 
 import threading
 from datetime import date, timedelta
@@ -22,14 +27,34 @@ def ok(response, status=200):
     return response.json()
 
 
-def enterprise(client, staff, name, rd_staff=18, sector="光电"):
-    stats = {"year": 2025, "employees": 120, "rd_staff": rd_staff, "revenue_fen": 500_000_000,
-             "rd_spend_fen": 40_000_000}
+LAST_YEAR = date.today().year - 1  # the last completed year, whose figures screening reads
+
+
+def enterprise(client, staff, name, rd_staff=18, sector="光电", admit=True, library=True, year=LAST_YEAR,
+               employees=120, **declared):
+    """An enterprise with last year's figures, declared a legal person with an
+    established 企业科协 (seed 002 三（一）1、4) unless `declared` says otherwise."""
+    stats = {"year": year, "employees": employees, "rd_staff": rd_staff, "revenue_fen": 500_000_000,
+             "rd_spend_fen": 40_000_000, "total_assets_fen": 800_000_000}
     org = ok(client.post("/api/v1/members", json=application(name=name, annual_stats=stats, sector=sector)),
              201)["id"]
-    ok(client.post(f"/api/v1/members/{org}/admit", json={}, headers=staff))
-    ok(client.post(f"/api/v1/members/{org}/libraries", json={"add": ["tech_sme"]}, headers=staff))
+    if admit:
+        ok(client.post(f"/api/v1/members/{org}/admit", json={}, headers=staff))
+    if library:
+        ok(client.post(f"/api/v1/members/{org}/libraries", json={"add": ["tech_sme"]}, headers=staff))
+    attributes = {"legal_form": "legal_person", "science_association": "established", **declared}
+    ok(client.patch(f"/api/v1/members/{org}/attributes", headers=staff,
+                    json={**attributes, "evidence": "营业执照及企业科协成立批复"}))
     return org
+
+
+def declaration(role, year=None):
+    """A party's own declaration (seed 002 三（一）3, 三（二）2–3)."""
+    if role == "enterprise":
+        return {"workspace": "企业研发中心三楼实验室 200 平方米及测试设备", "evidence": "场地租赁合同"}
+    return {"service_experience": "近三年举办学术交流 12 场、培训 300 人次", "evidence": "学会年度工作计划文件",
+            "work_plan_year": year or date.today().year, "work_plan": "年度工作计划第 5 项：企会协作",
+            "responsible_staff": ["刘秘书长"]}
 
 
 class World:
@@ -43,9 +68,14 @@ class World:
         self.accounts[org] = invited(self.client, self.staff, username, "member", organisation_id=org)
         return self.accounts[org]
 
-    def alliance(self, program, enterprises, societies, **overrides):
+    def alliance(self, program, enterprises, societies, declare=True, **overrides):
+        """Drafted by the lead enterprise, declared and signed by every party, submitted."""
         body = {"program_id": program, **agreement(enterprises, societies, **overrides)}
         alliance = ok(self.client.post("/api/v1/alliances", json=body, headers=self.accounts[enterprises[0]]), 201)
+        for role, parties in (("enterprise", enterprises), ("society", societies)):
+            for party in parties if declare else ():
+                ok(self.client.post(f"/api/v1/alliances/{alliance['id']}/declarations", json=declaration(
+                    role, self.platform.clock.today().year), headers=self.accounts[party]))
         for party in [*enterprises, *societies]:
             ok(self.client.post(f"/api/v1/alliances/{alliance['id']}/signatures", headers=self.accounts[party]))
         ok(self.client.post(f"/api/v1/alliances/{alliance['id']}/submit", headers=self.accounts[enterprises[0]]))
@@ -116,9 +146,11 @@ def test_the_whole_programme_as_seed_002_describes_it(client, staff, platform):
         w.review(alliance, [r1, r2], 80, True)
     ranking = w.post(f"/api/v1/programs/{program}/ranking")["ranking"]
     by_id = {r["alliance_id"]: r for r in ranking}
-    assert ranking[0]["alliance_id"] == funded  # priority sector + multi-party bonuses on top of 85
-    assert by_id[funded]["bonus"] == 5 + 3 + 2 and by_id[funded]["final"] == 95
-    assert by_id[objected]["bonus"] == 0 and by_id[weak]["recommended"] is False
+    # The default programme sets no points: the plain average decides, the seed's priorities only break ties.
+    assert ranking[0]["alliance_id"] == funded
+    assert by_id[funded]["raw_average"] == 85 and by_id[funded]["adjustments"] == []
+    assert by_id[funded]["final"] == 85 and by_id[funded]["priorities"]["multi_party"] is True
+    assert by_id[objected]["adjustments"] == [] and by_id[weak]["recommended"] is False
     assert w.get(f"/api/v1/alliances/{weak}")["status"] == "not_recommended"
 
     # Public notice: an objection stops the approval until it is resolved.
@@ -283,7 +315,8 @@ def test_after_approval_reviews_need_a_declaration_reports_fall_overdue_and_rect
     from workers.scheduler import tick
 
     w = World(client, staff, platform)
-    program = open_program(client, staff, platform)
+    # Report deadlines are the programme's settings (none by default): 90 days here.
+    program = open_program(client, staff, platform, annual_report_due_days=90, completion_report_due_days=90)
     ent, soc = enterprise(client, staff, "后续公司"), society(client, staff)
     w.member(ent, "houxu")
     w.member(soc, "xuehui2")
@@ -314,7 +347,8 @@ def test_after_approval_reviews_need_a_declaration_reports_fall_overdue_and_rect
     inspection = w.get(f"/api/v1/alliances/{alliance}")["inspections"][0]["id"]
     w.post(f"/api/v1/alliances/{alliance}/rectifications/{inspection}/closure", {"note": "已补齐台账"})
     assert w.get(f"/api/v1/alliances/{alliance}")["rectifications"][inspection]["status"] == "closed"
-    # No annual report for the approval year by 31 March next year: flagged once by the scheduler.
+    # The first full year of the agreement (2027) has no annual report 90 days after it ended: flagged
+    # once by the scheduler. The approval year, a part-year outside the agreed period, asks for none.
     approved_year = platform.clock.today().year
     platform.clock.offset += timedelta(days=365 + 140)
     platform.runner.catch_up()
@@ -322,4 +356,5 @@ def test_after_approval_reviews_need_a_declaration_reports_fall_overdue_and_rect
     assert tick(platform)["flag_overdue_reports"] == 0
     w.staff = login(client)  # a year and a half later: a fresh sign-in
     overdue = w.get(f"/api/v1/alliances/{alliance}")["overdue_reports"]
-    assert {"kind": "annual", "year": approved_year, "due_on": f"{approved_year + 1}-03-31"} in overdue
+    assert {"kind": "annual", "year": 2027, "due_on": "2028-03-30"} in overdue
+    assert all(o["year"] != approved_year for o in overdue if approved_year < 2027)

@@ -1,11 +1,10 @@
 """Audit on both backends: an organisation's whole history, the global log with
-filters and exports, and tamper evidence over the stored event log."""
+filters and exports (tamper evidence: tests/test_chain.py)."""
 
 import csv
 import io
 from datetime import timedelta
 
-import pytest
 from openpyxl import load_workbook
 
 from tests.factories import application
@@ -44,7 +43,7 @@ def test_an_organisations_history_merges_every_context_in_order(client, staff, p
     assert positions == sorted(positions)
     first = history["items"][0]
     assert "提交入会申请" in first["summary"] and first["actor"]["role"] == "public"
-    assert history["items"][2]["summary"] == "报名活动：已确认"
+    assert history["items"][2]["summary"] == "报名「小灶班：研发费用加计扣除」：已确认"
     page = ok(client.get(f"/api/v1/members/{org}/history?limit=2", headers=staff))
     rest = ok(client.get(f"/api/v1/members/{org}/history?cursor={page['next_cursor']}", headers=staff))
     assert [i["position"] for i in page["items"] + rest["items"]] == positions
@@ -72,35 +71,6 @@ def test_the_global_log_filters_and_exports(client, staff, platform):
     assert rows[0][:3] == ["位置", "事件编号", "事件类型"] and len(rows) == h + 1
     r = client.get("/api/v1/audit/events?format=xlsx&type=Applied", headers=staff)
     assert len(list(load_workbook(io.BytesIO(r.content)).active.iter_rows())) == 2
-
-
-def _tamper(platform, sql, params):
-    table = platform.app.recorder.events_table_name
-    column = "rowid" if platform.views.dialect == "sqlite" else "notification_id"
-    with platform.views.transaction() as tx:
-        tx.execute(sql.format(table=table, id=column), params)
-
-
-@pytest.mark.parametrize("damage", ["altered", "deleted", "reordered"])
-def test_tampering_with_the_stored_log_is_found_at_its_position(client, staff, platform, damage):
-    for _ in range(3):
-        ok(client.post("/api/v1/members", json=application()), 201)
-    head(platform)
-    assert ok(client.get("/api/v1/audit/verify", headers=staff))["ok"] is True
-    victim = 4
-    if damage == "altered":
-        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (b'{"forged":true}', victim))
-    elif damage == "deleted":
-        _tamper(platform, "DELETE FROM {table} WHERE {id} = ?", (victim,))
-    else:  # swap the stored payloads of two records
-        with platform.views.read() as tx:
-            table = platform.app.recorder.events_table_name
-            column = "rowid" if platform.views.dialect == "sqlite" else "notification_id"
-            a, b = (bytes(tx.scalar(f"SELECT state FROM {table} WHERE {column} = ?", (p,))) for p in (victim, 6))
-        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (b, victim))
-        _tamper(platform, "UPDATE {table} SET state = ? WHERE {id} = ?", (a, 6))
-    result = ok(client.get("/api/v1/audit/verify", headers=staff))
-    assert result == {"ok": False, "checked": victim - 1, "first_bad_position": victim}
 
 
 def test_the_summary_figures_match_a_hand_built_year(client, staff, platform):
@@ -175,7 +145,7 @@ def test_erasing_a_contact_person_leaves_the_facts_and_the_chain(client, staff, 
     history = client.get(f"/api/v1/members/{org}/history", headers=staff).text
     for text in (exported, logged, history):
         assert [s for s in secret if s in text] == []
-    assert "ContactErased" in history and "Applied" in history  # the facts stay
+    assert '"type":"Erased"' in history and "Applied" in history  # the facts stay (Person.Erased)
     assert ok(client.get("/api/v1/audit/verify", headers=staff))["ok"] is True
     again = client.post(f"/api/v1/members/{org}/contacts/{target}/erasure", json={"reason": "重复"},
                         headers=staff)

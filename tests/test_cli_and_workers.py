@@ -112,14 +112,15 @@ def test_invite_disable_and_list_from_the_command_line(store_env):
             reviewer = run(store_env, "users", "invite", "--email", "zhuan@example.com", "--role", "reviewer",
                            "--affiliation", org)
             assert reviewer.returncode == 0, reviewer.stderr
-            applicant = client.post("/api/v1/members", json=application()).json()["id"]
-            refused = run(store_env, "users", "invite", applicant, "--email", "x@example.com")
+            refused = run(store_env, "users", "invite", "3f0c9e4e-6d1a-4c7e-9a52-2b1f0d8e7a11",
+                          "--email", "x@example.com")  # no such organisation
             assert refused.returncode != 0 and "organisation" in refused.stderr
             assert run(store_env, "users", "disable", "wangfang", "--reason", "离职").returncode == 0
             listed = run(store_env, "users", "list").stdout
             assert "wangfang" in listed and "disabled" in listed and "mishu" in listed
             r = client.post("/api/v1/auth/login",
                             json={"username": "wangfang", "password": "another-long-password"})
-            assert r.status_code == 403
+            # A disabled account gets the same answer as a wrong password (no hint that it exists).
+            assert r.status_code == 401 and r.json()["code"] == "wrong_credentials"
     finally:
         platform.close()

@@ -129,7 +129,9 @@ ACTIONS = {
     "admit": lambda o: o.admit(tier="member", note=None, effective_on=LATER, actor=STAFF),
     "reject": lambda o: o.reject(reason="r", effective_on=LATER, actor=STAFF),
     "suspend": lambda o: o.suspend(reason="r", effective_on=LATER, actor=STAFF),
-    "reinstate": lambda o: o.reinstate(reason="r", effective_on=LATER, actor=STAFF),
+    "reinstate": lambda o: (o.status == "lapsed" and o.pay_dues(year=2019, amount_fen=1, effective_on=LATER,
+                                                                 actor=STAFF),
+                            o.reinstate(reason="r", effective_on=LATER, actor=STAFF)),
     "withdraw": lambda o: o.withdraw(reason="r", effective_on=LATER, actor=STAFF),
     "reapply": lambda o: o.reapply(kind="enterprise", name="新名称有限公司", sector="光电", address=None,
                                    contacts=[{"name": "李娜", "phone": "13900000000"}], annual_stats=None,
@@ -140,6 +142,7 @@ ALLOWED = {
     ("applied", "admit"): "admitted", ("applied", "reject"): "rejected",
     ("admitted", "suspend"): "suspended", ("admitted", "withdraw"): "withdrawn",
     ("suspended", "reinstate"): "admitted", ("suspended", "withdraw"): "withdrawn",
+    ("lapsed", "reinstate"): "admitted",  # once the arrears are paid
     ("lapsed", "reapply"): "applied", ("withdrawn", "reapply"): "applied", ("rejected", "reapply"): "applied",
 }
 
@@ -196,17 +199,101 @@ class TestDuesAndLapse:
             org.pay_dues(year=2019, amount_fen=200_000, effective_on=date(2019, 3, 1), actor=STAFF)
         assert caught.value.code == "dues_already_paid"
 
-    def test_a_lapsed_member_cannot_lapse_again_or_pay(self):
-        org = in_status("lapsed")
+    def test_a_lapsed_member_cannot_lapse_again_but_pays_its_arrears(self):
+        org = in_status("lapsed")  # lapsed for 2019 on 2019-06-01
         with pytest.raises(IllegalTransition):
             org.lapse_for_unpaid_dues(year=2019, today=date(2019, 12, 1), grace_days=90, actor=Actor.system())
+        org.pay_dues(year=2019, amount_fen=1, effective_on=date(2019, 7, 1), actor=STAFF)
+        assert org.status == "lapsed" and org.dues_paid(2019)  # paying alone does not reinstate
+        for status in ("withdrawn", "rejected", "applied"):
+            with pytest.raises(IllegalTransition):
+                in_status(status).pay_dues(year=2019, amount_fen=1, effective_on=LATER, actor=STAFF)
+
+    def test_reinstatement_from_lapsed_needs_the_arrears_paid(self):
+        org = in_status("lapsed")  # lapsed for 2019 on 2019-06-01
+        on = date(2020, 5, 1)  # 2020's grace (to 31 March) has passed too
+        with pytest.raises(DomainError) as caught:
+            org.reinstate(reason="补缴会费", effective_on=on, actor=STAFF, grace_days=90)
+        assert caught.value.code == "dues_in_arrears" and caught.value.years == [2019, 2020]
+        org.pay_dues(year=2019, amount_fen=300_000, effective_on=on, actor=STAFF)
+        with pytest.raises(DomainError) as caught:
+            org.reinstate(reason="补缴会费", effective_on=on, actor=STAFF, grace_days=90)
+        assert caught.value.years == [2020]
+        org.pay_dues(year=2020, amount_fen=300_000, effective_on=on, actor=STAFF)
+        org.reinstate(reason="已补缴 2019、2020 年会费", effective_on=on, actor=STAFF, grace_days=90)
+        assert org.status == "admitted" and org.pending_events[-1].reason == "已补缴 2019、2020 年会费"
+        assert not org.dues_overdue(2020, date(2020, 12, 31), 90)
+        with pytest.raises(InvalidValue):  # a reason is required
+            in_status("suspended").reinstate(reason=" ", effective_on=LATER, actor=STAFF)
+
+    def test_a_wrong_lapse_is_corrected_as_of_its_own_day(self):
+        org = in_status("admitted")
+        org.suspend(reason="违反章程", effective_on=date(2019, 2, 1), actor=STAFF)
+        org.lapse_for_unpaid_dues(year=2019, today=date(2019, 4, 2), grace_days=90, actor=Actor.system())
+        # The dues were paid in March, recorded only now; this year's dues are still owed.
+        with pytest.raises(DomainError) as caught:
+            org.correct_lapse(reason="错误失效更正", today=date(2019, 4, 10), grace_days=90, actor=STAFF)
+        assert caught.value.code == "dues_in_arrears"
+        org.pay_dues(year=2019, amount_fen=300_000, effective_on=date(2019, 3, 20), actor=STAFF)
+        org.correct_lapse(reason="错误失效更正", today=date(2019, 4, 10), grace_days=90, actor=STAFF)
+        corrected = org.pending_events[-1]
+        assert type(corrected).__name__ == "LapseCorrected" and corrected.effective_on == date(2019, 4, 2)
+        assert org.status == "suspended" and corrected.status == "suspended"  # what it was before the lapse
         with pytest.raises(IllegalTransition):
-            org.pay_dues(year=2019, amount_fen=1, effective_on=DAY, actor=STAFF)
+            org.correct_lapse(reason="again", today=date(2019, 4, 10), grace_days=90, actor=STAFF)
+
+    def test_a_dues_position_without_amounts_counts_every_year_up_to_it(self):
+        org = in_status("admitted")  # admitted 2018-05-01
+        org.record_dues_paid_through(year=2026, effective_on=DAY, actor=STAFF, reason="导入")
+        assert org.dues_paid(2018) and org.dues_paid(2026) and not org.dues_paid(2027)
+        assert not org.dues_overdue(2026, date(2026, 12, 31), 90)
+        before = len(org.pending_events)
+        org.record_dues_paid_through(year=2020, effective_on=DAY, actor=STAFF, reason="导入")
+        assert len(org.pending_events) == before
 
     def test_money_must_be_positive(self):
         with pytest.raises(InvalidValue) as caught:
             in_status("admitted").pay_dues(year=2019, amount_fen=0, effective_on=DAY, actor=STAFF)
         assert caught.value.field == "amount_fen"
+
+
+class TestReapplication:
+    """Anyone may know a credit code: a re-application proposes, staff decide."""
+
+    def reapply(self, org, **overrides):
+        fields = dict(kind="enterprise", name="冒名顶替有限公司", sector="金融", address="别处",
+                      contacts=[{"name": "冒名者", "phone": "13000000000"}],
+                      annual_stats={"year": 2019, "employees": 1, "rd_staff": 0, "revenue_fen": 0, "rd_spend_fen": 0},
+                      effective_on=LATER, actor=Actor.public())
+        fields.update(overrides)
+        org.reapply(**fields)
+
+    @pytest.mark.parametrize("status", ["withdrawn", "lapsed", "rejected"])
+    def test_a_reapplication_changes_nothing_until_admitted(self, status):
+        org = in_status(status)
+        before = {k: getattr(org, k) for k in ("kind", "name", "sector", "address", "contacts", "annual_stats")}
+        self.reapply(org)
+        assert {k: getattr(org, k) for k in before} == before
+        assert org.status == "applied" and org.pending_application["name"] == "冒名顶替有限公司"
+        assert type(org.pending_events[-1]).__name__ == "ReapplicationFiled"
+
+    def test_admission_adopts_the_proposed_details(self):
+        org = in_status("withdrawn")
+        self.reapply(org, name="厦门鹭岛光电科技股份有限公司", actor=STAFF)
+        org.admit(tier="member", note="重新入会", effective_on=LATER, actor=STAFF)
+        assert org.name == "厦门鹭岛光电科技股份有限公司" and org.sector == "金融"
+        assert org.contacts[0]["name"] == "冒名者" and org.annual_stats["2019"]["employees"] == 1
+        assert org.pending_application is None and org.status == "admitted"
+        assert [type(e).__name__ for e in org.pending_events[-2:]] == ["ReapplicationAdopted", "Admitted"]
+
+    def test_rejection_drops_the_proposed_details(self):
+        org = in_status("lapsed")
+        name = org.name
+        self.reapply(org)
+        pending_contact = org.pending_application["contacts"][0]["id"]
+        org.erase_contact(contact_id=pending_contact, reason="本人要求删除", actor=STAFF)
+        org.reject(reason="非本单位提交", effective_on=LATER, actor=STAFF)
+        assert org.name == name and org.pending_application is None and org.status == "rejected"
 
 
 class TestProfileAndTags:

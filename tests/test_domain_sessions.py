@@ -25,10 +25,15 @@ def salon(capacity=20, waitlist=True, members_only=True, seats=2) -> Session:
                             members_only=members_only, waitlist=waitlist, now=NOW, actor=STAFF)
 
 
+def plain(people):
+    """No sealing here: the rules without the key store (service.personal seals for real)."""
+    return people
+
+
 def register(session, org=None, *, is_member=True, when=NOW, attendees=None):
     org = org or uuid4()
     outcome = session.register(organisation_id=org, is_member=is_member,
-                               attendees=attendees or [{"name": "王强"}], now=when, actor=STAFF)
+                               attendees=attendees or [{"name": "王强"}], now=when, actor=STAFF, seal=plain)
     return org, outcome
 
 
@@ -103,10 +108,10 @@ def test_the_waitlist_moves_only_with_a_reason():
 def test_late_cancellation_and_substitution_until_the_start():
     s = salon()
     org, _ = register(s, attendees=[{"name": "王强"}])
-    s.substitute(organisation_id=org, attendee_name="王强", substitute={"name": "刘洋"},
+    s.substitute(organisation_id=org, attendee_name="王强", substitute={"name": "刘洋"}, seal=plain,
                  now=START - timedelta(minutes=5), actor=STAFF)
     assert s.registrations[str(org)]["attendees"] == [{"name": "刘洋"}]
-    refusal("session_started", lambda: s.substitute(organisation_id=org, attendee_name="刘洋",
+    refusal("session_started", lambda: s.substitute(organisation_id=org, attendee_name="刘洋", seal=plain,
                                                     substitute={"name": "张三"}, now=START, actor=STAFF))
     s.cancel_registration(organisation_id=org, now=START - timedelta(hours=3), actor=STAFF)
     assert s.pending_events[-1].late is True

@@ -24,7 +24,8 @@ def own_postgres():
 
 
 def test_a_stopped_database_gives_503_fast_and_recovery_needs_no_restart(own_postgres, tmp_path):
-    env = {"QIHUI_DATA_DIR": str(tmp_path), "QIHUI_SECRET_KEY": "k", "QIHUI_RATE_LIMIT_APPLY": "1000/1",
+    env = {"QIHUI_DATA_DIR": str(tmp_path), "QIHUI_SECRET_KEY": "outage-test-secret-key-0123456789abcdef",
+           "QIHUI_RATE_LIMIT_APPLY": "1000/1",
            **own_postgres.env("outage")}
     platform = bootstrap(Settings.from_env(env))
     create_staff(platform)

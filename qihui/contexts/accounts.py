@@ -1,0 +1,14 @@
+"""账号 accounts: sign-in, roles, invitations, password resets, unique names."""
+
+from api.accounts import AccountsController, AuthController
+from domain.accounts import Account, Invitation, PasswordReset
+from domain.unique import UniqueClaim
+from projections.accounts import AccountsView, RevokedTokensView
+from projections.history.accounts import HISTORY
+from qihui.contexts.base import Context
+
+CONTEXT = Context(
+    name="accounts", label="账号", aggregates=(Account, Invitation, PasswordReset, UniqueClaim),
+    views=lambda needs: (AccountsView(), RevokedTokensView()), controllers=(AuthController, AccountsController),
+    history=HISTORY,
+)
