@@ -13,7 +13,7 @@ from msgspec import Meta
 from api.clients import client_address
 from api.deps import platform_of, wait_for_view
 from api.policy import actor_of, allow, principal_of, public, signed_in
-from api.schemas import Reason, Username
+from api.schemas import Reason, Strict, Username
 from projections.accounts import list_accounts
 from service import accounts
 from service.credentials import PASSWORD_RULE
@@ -22,10 +22,6 @@ Role = Literal["staff", "auditor", "reviewer", "member"]
 Password = Annotated[str, Meta(min_length=1, max_length=200)]
 # A password being chosen: the rule is checked by the service (one message everywhere).
 NewPassword = Annotated[str, Meta(min_length=1, max_length=200, description=PASSWORD_RULE)]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
 
 
 class Login(Strict):

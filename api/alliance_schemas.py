@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from api.schemas import LongText, Note, Text, line, paragraphs
+from api.schemas import LongText, Note, Strict, Text, line, paragraphs
 
 Fen = Annotated[int, Meta(ge=0, le=10**13)]
 # RFC 3339; a time without an offset is read in QIHUI_TIME_ZONE (the association's), stored in UTC.
@@ -27,10 +27,6 @@ Days = Annotated[int, Meta(ge=0, le=366)]
 Sector = Annotated[Text, Meta(description="行业：词表键或中文名 (a sector key or its Chinese label)")]
 Plain = paragraphs(5000, 0)
 _UNSET: Any = msgspec.UNSET
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
 
 
 class ProgramIn(Strict):
@@ -118,11 +114,11 @@ class AgreementIn(Strict):
     budget_fen: Fen
     requested_funding_fen: Fen
     expert_team: list[Expert]
-    other_sectors: list[Sector] = []
+    other_sectors: list[Sector] = msgspec.field(default_factory=list)
     work_plan: Plain = ""
-    indicators: Annotated[list[Indicator], Meta(max_length=100)] = []
+    indicators: Annotated[list[Indicator], Meta(max_length=100)] = msgspec.field(default_factory=list)
     safeguards: Plain = ""
-    contributions: Annotated[list[Contribution], Meta(max_length=100)] = []
+    contributions: Annotated[list[Contribution], Meta(max_length=100)] = msgspec.field(default_factory=list)
     fund_use_direction: Plain = ""
     fund_use_scope: Plain = ""
     dedicated_account: DedicatedAccount | None = None

@@ -27,15 +27,11 @@ from api.alliance_schemas import (
 from api.clients import client_address
 from api.deps import platform_of, wait_for_view
 from api.policy import Principal, actor_of, allow, principal_of, public, signed_in
-from api.schemas import LongText, MinPosition, Text
+from api.schemas import Done, LongText, MinPosition, Strict, Text
 from domain.alliance_review import PRIORITIES
 from domain.vocabularies import COOPERATION_CONTENTS, PRIORITY_SECTORS, SECTORS, as_listing, sector_key
 from projections import alliances as views
 from service import alliances
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
 
 
 class ReviewersIn(Strict):
@@ -107,11 +103,6 @@ class ClosureIn(Strict):
 class TerminationIn(Strict):
     reason: LongText
     recover_fen: Fen
-
-
-class Done(msgspec.Struct):
-    id: UUID
-    position: int
 
 
 class Page(msgspec.Struct):

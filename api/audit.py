@@ -10,9 +10,10 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
+from api.audit_answers import AuditPage
 from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import allow
-from api.schemas import MinPosition, Position, exported_as, file_media_types
+from api.schemas import MinPosition, Position, answer, exported_as, file_media_types
 from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events
 from projections.chain import Anchor, gather_anchors, verify_platform
@@ -21,11 +22,6 @@ from service.spreadsheets import MEDIA_TYPES, tabular
 
 EXPORT_HEADERS = ("位置", "事件编号", "事件类型", "对象类型", "对象编号", "版本", "记录时间", "生效日期",
                   "操作人", "角色", "所属单位", "理由", "摘要")
-
-
-class Page(msgspec.Struct):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
 
 
 class Verification(msgspec.Struct):
@@ -71,7 +67,7 @@ class AuditController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         format: Literal["json", "csv", "xlsx"] = "json",
         min_position: MinPosition = None,
-    ) -> Any:
+    ) -> AuditPage:  # or, for format=csv|xlsx, the file (a Response: Litestar sends it as it is)
         """审计日志: every stored event, oldest first, filtered; `format=csv|xlsx` exports all that match."""
         p = platform_of(request)
         wait_for_view(p, "audit", min_position)
@@ -83,11 +79,11 @@ class AuditController(Controller):
             while batch := audit_events(p.views, query, 5000):
                 items += batch
                 query.after_position = batch[-1]["position"]
-            return Response(export(items, format), media_type=_EXPORT_TYPES[format], headers={
+            return Response(export(items, format), media_type=_EXPORT_TYPES[format], headers={  # type: ignore[return-value]
                 "Content-Disposition": f'attachment; filename="audit.{format}"'})
         items, next_cursor = trim_page(audit_events(p.views, query, limit + 1), limit,
                                        lambda i: str(i["position"]))
-        return Page(items=items, next_cursor=next_cursor)
+        return answer({"items": items, "next_cursor": next_cursor}, AuditPage)
 
     @get("/verify", opt=allow("staff", "auditor"), operation_id="auditVerify", sync_to_thread=True)
     def verify(self, request: Request) -> Verification:

@@ -94,8 +94,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "Member services: your profile, session sign-ups and alliances in one place."),
     "home.public": ("企会平台为协会会员单位、参会人员、联盟各方和秘书处服务。",
                     "The platform serves member organisations, their staff, alliance parties and the secretariat."),
-    "home.staff": ("秘书处页面将在下一阶段提供；目前请使用接口。",
-                   "Staff pages come next; use the API for now."),
+    "home.staff": ("秘书处工作台、专家评审和审计页面在 /portal/desk。",
+                   "The secretariat's workbench, the reviewer's desk and the auditor's view are at /portal/desk."),
     # membership application
     "apply.title": ("申请入会", "Apply for membership"),
     "apply.intro": ("填写单位信息，提交后由秘书处审核。标 * 为必填。",
@@ -543,6 +543,7 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     "desk.door.code.hint": ("用扫码枪扫参会人的签到二维码，或点「用摄像头扫码」；也可粘贴二维码链接。",
                             "Scan the attendee's QR code with a hand scanner or the camera, or paste its link."),
     "desk.door.camera": ("用摄像头扫码", "Scan with the camera"),
+    "desk.door.camera_stop": ("停止扫码", "Stop scanning"),
     "desk.door.camera_denied": ("无法使用摄像头，请用搜索姓名签到。", "No camera: search the name instead."),
     "desk.door.search": ("搜索姓名或单位", "Search a name or organisation"),
     "desk.door.nobody": ("没有找到已确认的参会人。", "No confirmed attendee found."),
@@ -553,6 +554,7 @@ DESK_MESSAGES: dict[str, tuple[str, str]] = {
     # alliances
     "desk.alliances.title": ("联盟看板", "Alliance board"),
     "desk.alliance.title": ("联盟", "Alliance"),
+    "desk.alliance.tasks": ("任务", "Tasks"),
     "desk.alliance.eligibility": ("资格审查报告", "Eligibility report"),
     "desk.alliance.passed": ("全部符合", "All checks passed"),
     "desk.alliance.failed": ("有不符合项", "Some checks failed"),

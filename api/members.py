@@ -14,10 +14,12 @@ from msgspec import Meta
 
 from api.clients import client_address
 from api.deps import platform_of, trim_page, wait_for_view
+from api.member_answers import HistoryPage, MemberProfile, MemberSessions, RosterPage
 from api.people import erase_person
 from api.policy import actor_of, allow, principal_of, public
 from api.schemas import (
     SINGLE_LINE,
+    Accepted,
     Email,
     MinPosition,
     Name,
@@ -25,7 +27,9 @@ from api.schemas import (
     Phone,
     Position,
     Reason,
+    Strict,
     Text,
+    answer,
     exported_as,
     file_media_types,
 )
@@ -50,10 +54,6 @@ Sort = Literal["applied", "-applied", "name", "-name", "credit_code", "-credit_c
 Count = Annotated[int, Meta(ge=0, le=10_000_000)]
 Fen = Annotated[int, Meta(ge=0, le=10**15)]
 Year = Annotated[int, Meta(ge=1949, le=2100)]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """Request bodies refuse fields they do not know (API.md)."""
 
 
 class ContactIn(Strict):
@@ -119,8 +119,8 @@ class TierChange(Strict):
 
 
 class LibraryChange(Strict):
-    add: list[Library] = []
-    remove: list[Library] = []
+    add: list[Library] = msgspec.field(default_factory=list)
+    remove: list[Library] = msgspec.field(default_factory=list)
     reason: Note | None = None
     effective_on: date | None = None
 
@@ -140,18 +140,6 @@ class AttributesIn(Strict):
     affiliation: Literal["city_society", "local_university_association", "none"] | None = None
     effective_on: date | None = None
     reason: Note | None = None
-
-
-class Accepted(msgspec.Struct):
-    id: UUID
-    position: int
-    status: str | None = None
-
-
-class Page(msgspec.Struct):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    total: int | None = None
 
 
 def _fields(data: msgspec.Struct) -> dict[str, Any]:
@@ -324,7 +312,7 @@ class MembersController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
         min_position: MinPosition = None,
-    ) -> Page:
+    ) -> RosterPage:
         """会员名录: the roster (every status unless filtered), searchable by name, sortable,
         and `as_of` any past date by effective dates (how many members on 2016-03-31?)."""
         p = platform_of(request)
@@ -335,7 +323,7 @@ class MembersController(Controller):
             items, nxt, total = roster.list_members(p.views, query, limit=limit, cursor=cursor)
         except ValueError:
             raise InvalidValue("无效的分页游标 (invalid cursor)", field="cursor") from None
-        return Page(items=items, next_cursor=nxt, total=total)
+        return answer({"items": items, "next_cursor": nxt, "total": total}, RosterPage)
 
     @get("/export", opt=allow("staff", "auditor"), operation_id="exportMembers", sync_to_thread=True,
          operation_class=exported_as(*_FILE_TYPES.values()))
@@ -366,7 +354,7 @@ class MembersController(Controller):
     @get("/{id:uuid}", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="getMember", sync_to_thread=True)
     def show(self, request: Request, id: UUID,
-             min_position: MinPosition = None) -> dict[str, Any]:
+             min_position: MinPosition = None) -> MemberProfile:
         """单位详情: profile, contacts, status history, dues, yearly figures, tags, growth stage."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
@@ -378,14 +366,14 @@ class MembersController(Controller):
         if who is not None and who.role == "member":
             # A re-application's proposed details are for staff to judge (whoever sent them).
             doc.pop("pending_application", None)
-        return doc | {"no_show_count": attendance["no_show_count"],
-                      "late_cancellation_count": attendance["late_cancellation_count"]}
+        return answer(doc | {"no_show_count": attendance["no_show_count"],
+                             "late_cancellation_count": attendance["late_cancellation_count"]}, MemberProfile)
 
     @get("/{id:uuid}/history", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberHistory", sync_to_thread=True)
     def history(self, request: Request, id: UUID, cursor: Position = 0,
                 limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-                min_position: MinPosition = None) -> Page:
+                min_position: MinPosition = None) -> HistoryPage:
         """活动记录: everything that touched the organisation (membership, registrations,
         attendance, feedback, alliances it is party to), oldest first."""
         p = platform_of(request)
@@ -395,15 +383,16 @@ class MembersController(Controller):
         items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1),
                                        limit, lambda i: str(i["position"]))
         who = principal_of(request)
-        return Page(items=for_viewer(items, who.role if who else None), next_cursor=next_cursor)
+        return answer({"items": for_viewer(items, who.role if who else None), "next_cursor": next_cursor},
+                      HistoryPage)
 
     @get("/{id:uuid}/sessions", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberSessions", sync_to_thread=True)
     def sessions(self, request: Request, id: UUID,
-                 min_position: MinPosition = None) -> dict[str, Any]:
+                 min_position: MinPosition = None) -> MemberSessions:
         """参会记录: the organisation's sessions, newest first, with no-shows and late cancellations."""
         p = platform_of(request)
         wait_for_view(p, "attendance", min_position)
         if roster.get_member(p.views, str(id)) is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
-        return attendance_of(p.views, str(id))
+        return answer(attendance_of(p.views, str(id)), MemberSessions)

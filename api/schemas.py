@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote_to_bytes
+from uuid import UUID
 
 import msgspec
 from litestar.connection import ASGIConnection
@@ -128,3 +129,39 @@ def refuse_invisible_characters(connection: ASGIConnection[Any, Any, Any, Any]) 
 
 def _refuse(field: str, message: str = "含有控制字符或不可见字符 (contains control or invisible characters)") -> None:
     raise ValidationException(message, extra=[{"key": field, "message": message}])
+
+
+# -- answers (issue 14): what GET routes return, so the served OpenAPI document describes them.
+
+class Accepted(msgspec.Struct):
+    """A command was recorded: the aggregate and the event's position."""
+
+    id: UUID
+    position: int
+    status: str | None = None
+
+
+class Done(msgspec.Struct):
+    id: UUID
+    position: int
+
+
+class Page(msgspec.Struct):
+    """A page of documents not yet typed (`items` are open objects)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None = None
+
+
+_T = TypeVar("_T")
+
+
+class Answer(msgspec.Struct, forbid_unknown_fields=False):
+    """A response document. Fields absent from the projection's document default to
+    UNSET and are left out of the JSON, so the answer is the document, typed."""
+
+
+def answer(doc: Any, kind: type[_T]) -> _T:
+    """The projection's document as the answer type `kind` (validated on the way)."""
+    return msgspec.convert(doc, kind, from_attributes=False)

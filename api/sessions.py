@@ -14,7 +14,8 @@ from msgspec import Meta
 
 from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import actor_of, allow, principal_of, signed_in
-from api.schemas import MinPosition, Name, Note, Phone, Place, Reason, Strict, Text, line
+from api.schemas import Done, MinPosition, Name, Note, Phone, Place, Reason, Strict, Text, answer, line
+from api.session_answers import SessionAnswer, SessionRoster, SessionsPage
 from domain.errors import InvalidValue
 from projections import sessions as views
 from service import sessions
@@ -86,22 +87,12 @@ class MoveIn(Strict):
     reason: Reason
 
 
-class Done(msgspec.Struct):
-    id: UUID
-    position: int
-
-
 class RegistrationOut(msgspec.Struct):
     session_id: UUID
     organisation_id: UUID
     status: str
     position: int
     waitlist_position: int | None = None
-
-
-class SessionsPage(msgspec.Struct):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
 
 
 def _after(cursor: str | None) -> str | None:
@@ -167,11 +158,11 @@ class SessionsController(Controller):
                    | {"confirmed_count": numbers[d["id"]]["confirmed"],
                       "waitlist_count": numbers[d["id"]]["waitlisted"]}
                    for d in docs]
-        return SessionsPage(items=summary, next_cursor=next_cursor)
+        return answer({"items": summary, "next_cursor": next_cursor}, SessionsPage)
 
     @get("/{id:uuid}", opt=signed_in(), operation_id="getSession", sync_to_thread=True)
     def show(self, request: Request, id: UUID,
-             min_position: MinPosition = None) -> dict[str, Any]:
+             min_position: MinPosition = None) -> SessionAnswer:
         """活动详情: the session and its counts (the roster of registrants is staff-only)."""
         p = platform_of(request)
         wait_for_view(p, "session_registrations", min_position)
@@ -181,16 +172,16 @@ class SessionsController(Controller):
                 if who is not None and who.organisation_id else None)
         numbers = views.counts(p.views, [doc["id"]])[doc["id"]]
         public = {k: v for k, v in doc.items() if k != "ratings"}
-        return public | {"confirmed_count": numbers["confirmed"], "waitlist_count": numbers["waitlisted"],
-                         "my_registration": mine}
+        return answer(public | {"confirmed_count": numbers["confirmed"], "waitlist_count": numbers["waitlisted"],
+                                "my_registration": mine}, SessionAnswer)
 
     @get("/{id:uuid}/roster", opt=allow("staff", "auditor"), operation_id="sessionRoster", sync_to_thread=True)
     def roster(self, request: Request, id: UUID,
-               min_position: MinPosition = None) -> dict[str, Any]:
+               min_position: MinPosition = None) -> SessionRoster:
         """签到名单: confirmed, the waitlist in order, who checked in, and the counts."""
         p = platform_of(request)
         wait_for_view(p, "session_registrations", min_position)
-        return views.session_roster(p.views, _session(p, id))
+        return answer(views.session_roster(p.views, _session(p, id)), SessionRoster)
 
     @post("/{id:uuid}/registrations", opt=allow("staff", "member"), operation_id="register", status_code=201)
     async def register(self, request: Request, id: UUID, data: RegistrationIn) -> RegistrationOut:

@@ -118,7 +118,9 @@ def invitation_id(token: str) -> UUID:
 
 
 @dataclass(frozen=True)
-class IssuedInvitation:
+class IssuedToken:
+    """A single-use token just issued (an invitation or a password reset): shown once."""
+
     id: UUID
     token: str
     expires_at: datetime
@@ -134,7 +136,7 @@ def invite(*, email: str, role: str, organisation_id: UUID | None,
     token = secrets.token_urlsafe(32)
     expires_at = now + INVITATION_LIFETIME
 
-    def command(uow: UnitOfWork) -> IssuedInvitation:
+    def command(uow: UnitOfWork) -> IssuedToken:
         if organisation_id is not None:
             org = uow.find(Organisation, organisation_id)
             # Alliance parties need not be members (seed 002): any organisation on the platform may
@@ -152,7 +154,7 @@ def invite(*, email: str, role: str, organisation_id: UUID | None,
             affiliation_organisation_id=affiliation_organisation_id, expires_at=expires_at, actor=actor,
         )
         uow.add(invitation)
-        return IssuedInvitation(invitation.id, token, expires_at)
+        return IssuedToken(invitation.id, token, expires_at)
 
     return command
 
@@ -307,13 +309,6 @@ def reset_id(token: str) -> UUID:
     return claim_id("password_reset", token_hash(token))
 
 
-@dataclass(frozen=True)
-class IssuedReset:
-    id: UUID
-    token: str
-    expires_at: datetime
-
-
 def issue_password_reset(account_id: UUID, *, now: datetime, actor: Actor,
                          reason: str | None = None) -> Command:
     """重置密码: staff give one person a single-use token (valid 24 hours) with
@@ -321,7 +316,7 @@ def issue_password_reset(account_id: UUID, *, now: datetime, actor: Actor,
     token = secrets.token_urlsafe(32)
     expires_at = now + PASSWORD_RESET_LIFETIME
 
-    def command(uow: UnitOfWork) -> IssuedReset:
+    def command(uow: UnitOfWork) -> IssuedToken:
         account = uow.find(Account, account_id)
         if account is None:
             raise NotFound("账号不存在 (unknown account)", field="account_id")
@@ -330,7 +325,7 @@ def issue_password_reset(account_id: UUID, *, now: datetime, actor: Actor,
                               password_version=account.password_version, expires_at=expires_at,
                               actor=actor, reason=reason)
         uow.add(reset)
-        return IssuedReset(reset.id, token, expires_at)
+        return IssuedToken(reset.id, token, expires_at)
 
     return command
 

@@ -107,17 +107,5 @@ def form_or_page(request: Request, action: Callable[[], Redirect],
         return page(exc.errors)
 
 
-def blank(values: Mapping[str, Any], *names: str) -> dict[str, Any]:
-    """The named fields as typed, an empty text as missing (so a Struct's default applies)."""
-    return {n: values.get(n) for n in names if str(values.get(n) or "").strip()}
-
-
-def required_text(lang: str, values: Mapping[str, Any], name: str, errors: dict[str, str]) -> str:
-    text = str(values.get(name) or "").strip()
-    if not text:
-        errors[name] = i18n.t(lang, "err.required")
-    return text
-
-
 def fill_rate(confirmed: int, capacity: int) -> int:
     return round(100 * confirmed / capacity) if capacity else 0

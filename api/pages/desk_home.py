@@ -53,7 +53,7 @@ def _period(p: Any, start: str | None, end: str | None) -> tuple[date, date]:
     return (first, last) if first <= last else (last, first)
 
 
-def _alliance_work(docs: list[dict[str, Any]], today: str) -> dict[str, list[dict[str, Any]]]:
+def _alliance_work(docs: list[dict[str, Any]], now: str, today: str) -> dict[str, list[dict[str, Any]]]:
     """What the alliance register says needs the secretariat (read from each alliance's record)."""
     work: dict[str, list[dict[str, Any]]] = {"overdue": [], "amendments": [], "rectifications": [],
                                              "objections": [], "reports": [], "to_screen": [], "notice_over": []}
@@ -76,7 +76,7 @@ def _alliance_work(docs: list[dict[str, Any]], today: str) -> dict[str, list[dic
                 work["reports"].append({"a": a, **report})
         if a["status"] == "submitted":
             work["to_screen"].append({"a": a})
-        if a["status"] == "in_public_notice" and (a.get("notice_ends_at") or "") <= today:
+        if a["status"] == "in_public_notice" and (a.get("notice_ends_at") or "") <= now:
             work["notice_over"].append({"a": a})
     return work
 
@@ -146,7 +146,7 @@ class DeskHomePages(Controller):
         docs = alliance_views.register(p.views, program_id=None, status=None, sector=None, as_of=None, limit=100_000)
         year = figures_of(request, date(today.year, 1, 1), today)
         return desk(request, "desk/dashboard.html", applications=applications, pending=pending or 0,
-                    sessions=rows, work=_alliance_work(docs, p.clock.now().isoformat()[:10]), today=today,
+                    sessions=rows, work=_alliance_work(docs, p.clock.now().isoformat(), today.isoformat()), today=today,
                     **year)
 
     @get("/figures", opt=READERS, sync_to_thread=True)

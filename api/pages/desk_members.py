@@ -290,7 +290,8 @@ class DeskMemberPages(Controller):
         content = upload.file.read()
         return self._plan(request, content, upload.filename, data, status=200)
 
-    @post("/members/import/run", opt=STAFF, sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT)
+    @post("/members/import/run", opt=STAFF, sync_to_thread=True, status_code=200,
+          request_max_body_size=UPLOAD_LIMIT * 2)  # the checked file again, base64 in the form
     def run_import(self, request: Request, data: Form) -> Template:
         """导入: the file the dry run checked, imported (as POST /api/v1/members/import)."""
         lang = lang_of(request)

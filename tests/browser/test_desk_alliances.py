@@ -4,7 +4,9 @@ eligibility report (every check with its figures); reviewer assignment (one
 with a conflict of interest refused); the reviewer declares no conflict, scores
 the five criteria with a recommendation and revises a score; the programme
 ranks; public notice, an objection dismissed with its reason; approval refused
-beyond the programme's budget, then granted within it."""
+beyond the programme's budget, then granted within it; a tranche paid, an
+inspection's rectification closed, and the alliance terminated with money
+recovered (returned to the budget)."""
 
 from __future__ import annotations
 
@@ -150,4 +152,29 @@ def test_an_alliance_from_submission_to_approval_with_a_reviewer(browser, site):
     shot(desk, "desk-alliance-approved")
     desk.goto(f"/portal/desk/programs/{program}")
     expect(desk.locator("#remaining")).to_have_text("¥50,000.00")
+
+    # After approval: a tranche paid, an inspection with a rectification closed, then terminated with
+    # money recovered (what was not paid, and what is recovered, returns to the budget).
+    desk.goto(f"/portal/desk/alliances/{alliance}")
+    desk.get_by_label("金额（元）").fill("100000")
+    desk.get_by_role("button", name="拨付").click()
+    expect(desk.locator("#money")).to_contain_text("¥100,000.00")
+    desk.locator("summary", has_text="记录检查评估").click()
+    desk.get_by_label("检查日期").fill(platform.clock.today().isoformat())
+    desk.get_by_label("评估结论").select_option("fair")
+    desk.get_by_label("检查人员").fill("李处长、王科长")
+    desk.get_by_label("检查发现").fill("专账支出凭证不全")
+    desk.get_by_label("整改期限（选填）").fill((platform.clock.today() + timedelta(days=30)).isoformat())
+    desk.locator("#inspections").get_by_role("button", name="记录检查评估").click()
+    expect(desk.locator(".inspection")).to_contain_text("整改中")
+    desk.locator(".inspection textarea").fill("已补齐凭证")
+    desk.get_by_role("button", name="整改完成").click()
+    expect(desk.locator(".inspection")).to_contain_text("已完成")
+    desk.get_by_label("理由", exact=True).last.fill("企业经营困难，无法继续")
+    desk.get_by_label("追回资金（元）").fill("20000")
+    desk.get_by_role("button", name="终止联盟").click()
+    expect(desk.locator("#alliance-status")).to_have_text("已终止")
+    shot(desk, "desk-alliance-terminated")
+    desk.goto(f"/portal/desk/programs/{program}")
+    expect(desk.locator("#remaining")).to_have_text("¥170,000.00")
     platform.clock.offset = timedelta(0)
