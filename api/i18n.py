@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.sessions": ("活动日历", "Sessions"),
     "nav.alliances": ("我的联盟", "My alliances"),
     "nav.password": ("修改密码", "Password"),
+    "nav.desk": ("工作台", "Desk"),
     "nav.logout": ("退出", "Sign out"),
     "nav.login": ("登录", "Sign in"),
     "nav.apply": ("申请入会", "Apply"),
