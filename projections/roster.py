@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 
 from domain.organisations import Organisation
-from projections.personal import opened
+from projections.personal import is_sealed, keys_for, open_with, opened, person_of
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -259,7 +259,35 @@ class RosterView(DocumentView):
         )
 
 
-RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL)
+# The roster's queries (list_members) first pick a page's ids from these indexes alone, then
+# read the documents of that page only; the totals are counted from them too. Each holds
+# every column a filter reads, so no filter or count touches the table's rows (documents).
+_FILTERED = "status, kind, tier, sector, growth_stage, libraries_key, name, credit_code"
+QUERY_DDL = (
+    # status (with kind, tier) in applied order: the desk's and the API's usual filters
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_status_kind_tier ON view_roster "
+    "(status, kind, tier, applied_position, id)",
+    # kind alone (and kind first, any order)
+    f"CREATE INDEX IF NOT EXISTS ix_view_roster_kind_cover ON view_roster (kind, applied_position, {_FILTERED}, id)",
+    # by id, for the join as of a date
+    f"CREATE INDEX IF NOT EXISTS ix_view_roster_id_cover ON view_roster "
+    f"(id, applied_position, {_FILTERED}, admitted_on)",
+    # any other filter or search, in each order the roster offers
+    f"CREATE INDEX IF NOT EXISTS ix_view_roster_by_applied ON view_roster (applied_position, {_FILTERED}, id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_by_name ON view_roster "
+    "(name, applied_position, status, kind, tier, sector, growth_stage, libraries_key, credit_code, id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_by_credit_code ON view_roster "
+    "(credit_code, applied_position, status, kind, tier, sector, growth_stage, libraries_key, name, id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_by_admitted_on ON view_roster "
+    f"((COALESCE(admitted_on, '')), applied_position, {_FILTERED}, id)",
+    # as of a date: the periods open that day, by status, and each organisation's periods
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_day ON view_roster_periods "
+    "(status, valid_from, valid_to, tier, org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_org_day ON view_roster_periods "
+    "(org_id, valid_from, valid_to, status, tier)",
+)
+
+RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL, *QUERY_DDL)
 RosterView.tables = (*RosterView.tables, "view_roster_periods")
 
 
@@ -282,44 +310,68 @@ class RosterQuery(msgspec.Struct, kw_only=True):
     sort: str = "applied"  # a key of SORTS, "-" in front for descending
 
 
-def _where(query: RosterQuery) -> tuple[str, list[Any]]:
-    """The FROM and WHERE of a roster query (as of a date: by membership periods)."""
+def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
+    """The FROM and WHERE of a roster query (as of a date: by membership periods), and the
+    FROM and WHERE that count it. As of a date with no filter on the roster's own columns,
+    the periods open that day are counted by themselves: every period belongs to exactly one
+    roster row (both are written from the same document), so the join adds none."""
     clauses: list[str] = []
     params: list[Any] = []
+    period_clauses: list[str] = []  # the clauses on the periods alone, and theirs
+    period_params: list[Any] = []
     if query.as_of is not None:
         day = query.as_of.isoformat()
         source = ("view_roster r JOIN view_roster_periods p ON p.org_id = r.id "
                   "AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)")
         params += [day, day]
+        period_clauses += ["p.valid_from <= ?", "(p.valid_to IS NULL OR p.valid_to > ?)"]
+        period_params += [day, day]
         status_col, tier_col = "p.status", "p.tier"
     else:
         source, status_col, tier_col = "view_roster r", "r.status", "r.tier"
+    roster_filtered = False
     for column, value in ((status_col, query.status), (tier_col, query.tier), ("r.kind", query.kind),
                           ("r.sector", query.sector), ("r.growth_stage", query.growth_stage)):
         if value:
             clauses.append(f"{column} = ?")
             params.append(value)
+            if column.startswith("p."):
+                period_clauses.append(f"{column} = ?")
+                period_params.append(value)
+            else:
+                roster_filtered = True
     if query.library:
         clauses.append("r.libraries_key LIKE ?")
         params.append(f"%,{query.library},%")
+        roster_filtered = True
     for term in (query.q or "").split():
         # Chinese names have no word breaks: each term matches anywhere in the name.
         clauses.append("(r.name LIKE ? OR r.credit_code = ?)")
         params += [f"%{term}%", term.upper()]
+        roster_filtered = True
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    return f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}", params
+    sql = f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}"
+    if query.as_of is not None and not roster_filtered:
+        return sql, params, f" FROM view_roster_periods p WHERE {' AND '.join(period_clauses)}", period_params
+    return sql, params, f" FROM {source}{where}", list(params)
 
 
 def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: str | None,
-                 with_total: bool = True) -> tuple[list[dict[str, Any]], str | None, int | None]:
+                 with_total: bool = True, open_personal: bool = True,
+                 ) -> tuple[list[dict[str, Any]], str | None, int | None]:
     """One page of the roster; `cursor` continues it. Raises ValueError for a
-    cursor we did not make or an unknown sort."""
+    cursor we did not make or an unknown sort.
+
+    The page's ids and sort keys are chosen from the indexes alone (QUERY_DDL), and only that
+    page's documents are read and decoded. `open_personal=False` leaves personal fields (the
+    contacts) sealed, for a caller that shows none of them; the answer is otherwise the same."""
     descending = query.sort.startswith("-")
     key = SORTS.get(query.sort.lstrip("-"))
     if key is None:
         raise ValueError("sort")
-    sql, params = _where(query)
-    page_sql, page_params = "SELECT r.doc, " + sql, list(params)
+    sql, params, count_source, count_params = _where(query)
+    page_sql = f"SELECT r.id AS id, {key} AS sort_key, r.applied_position AS pos, " + sql
+    page_params = list(params)
     if cursor:
         value, position = decode_cursor(cursor, int if key == SORTS["applied"] else str)
         op = "<" if descending else ">"
@@ -327,26 +379,88 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
         page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND r.applied_position {op} ?))"
         page_params += [value, value, position]
     direction = "DESC" if descending else "ASC"
-    page_sql += f" ORDER BY {key} {direction}, r.applied_position {direction} LIMIT ?"
+    order = (f"{key} {direction}" if key == SORTS["applied"]
+             else f"{key} {direction}, r.applied_position {direction}")
+    page_sql += f" ORDER BY {order} LIMIT ?"
     page_params.append(limit + 1)
+    outer = ("SELECT d.doc, s.sort_key, s.pos, s.status_then, s.tier_then "
+             f"FROM ({page_sql}) s JOIN view_roster d ON d.id = s.id "
+             f"ORDER BY s.sort_key {direction}, s.pos {direction}")
     with db.read() as tx:
-        rows = tx.fetchall(page_sql, page_params)
-        count_sql = "SELECT COUNT(*) " + sql[sql.index(" FROM "):]
-        total = tx.scalar(count_sql, params) if with_total else None
-        docs = []
-        for row in rows[:limit]:
-            doc = _opened(tx, decode_doc(row["doc"]))
-            if query.as_of is not None:
-                doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
-            docs.append(doc)
-    docs = opened(db, docs)  # personal fields are sealed in the view: opened here, every key fetched at once
+        rows = tx.fetchall(outer, page_params)
+        total = int(tx.scalar("SELECT COUNT(*)" + count_source, count_params)) if with_total else None
+    raws = [row["doc"] for row in rows[:limit]]
+    docs = []
+    for row, raw in zip(rows, raws, strict=False):
+        doc = _without_keys(decode_doc(raw))
+        if query.as_of is not None:
+            doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
+        docs.append(doc)
+    if open_personal:
+        docs = _open_page(db, raws, docs)  # personal fields are sealed in the view: opened here
     nxt = None
     if len(rows) > limit:
-        last = {**docs[-1], "applied_position": decode_doc(rows[limit - 1]["doc"])["applied_position"]}
-        sort_value = {"applied": last["applied_position"], "name": last["name"],
-                      "credit_code": last["credit_code"], "admitted_on": last.get("admitted_on") or ""}
-        nxt = encode_cursor(sort_value[query.sort.lstrip("-")], last["applied_position"])
-    return docs, nxt, (int(total) if total is not None else None)
+        last = rows[limit - 1]
+        nxt = encode_cursor(last["sort_key"], int(last["pos"]))
+    return docs, nxt, total
+
+
+# The keys of a document that may hold sealed values, walked first (the rest after, if need be).
+_PERSONAL_FIRST = ("contacts", "pending_application")
+
+
+def _open_page(db: ViewDatabase, raws: list[Any], docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`projections.personal.opened` for a page of documents, every key fetched at once, without
+    walking what holds no sealed value: a document whose JSON has no "sealed" key is answered as
+    it is, and in one that has, the walk stops once it has found as many sealed values as the
+    text holds (a sealed value is the one object with a "sealed" key; its fields are ciphertext)."""
+    found: list[tuple[int, list[str]]] = []  # (index of the doc, its top-level keys holding sealed values)
+    wanted: set[str] = set()
+    for i, (raw, doc) in enumerate(zip(raws, docs, strict=True)):
+        text = raw if isinstance(raw, str) else bytes(raw).decode()
+        expected = text.count('"sealed"')
+        if not expected:
+            continue
+        seen = 0
+        holding: list[str] = []
+        for name in (*(k for k in _PERSONAL_FIRST if k in doc), *(k for k in doc if k not in _PERSONAL_FIRST)):
+            people: set[str] = set()
+            count = _sealed_in(doc[name], people)
+            if count:
+                holding.append(name)
+                wanted |= people
+                seen += count
+                if seen >= expected:
+                    break
+        if holding:
+            found.append((i, holding))
+    if not wanted:
+        return docs
+    keys = keys_for(db).keys_of(wanted)
+    for i, holding in found:
+        docs[i] = {**docs[i], **{name: _open_values(docs[i][name], keys) for name in holding}}
+    return docs
+
+
+def _sealed_in(value: Any, people: set[str]) -> int:
+    if is_sealed(value):
+        people.add(person_of(value))
+        return 1
+    if isinstance(value, dict):
+        return sum(_sealed_in(v, people) for v in value.values())
+    if isinstance(value, list):
+        return sum(_sealed_in(v, people) for v in value)
+    return 0
+
+
+def _open_values(value: Any, keys: dict[str, bytes]) -> Any:
+    if is_sealed(value):
+        return open_with(keys.get(person_of(value)), value)
+    if isinstance(value, dict):
+        return {k: _open_values(v, keys) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_open_values(v, keys) for v in value]
+    return value
 
 
 def owing_dues(db: ViewDatabase, year: int) -> list[tuple[str, date | None]]:
@@ -372,6 +486,10 @@ INTERNAL = ("dues_key", "libraries_key", "applied_position")  # the view's own s
 def _opened(tx: Tx, doc: dict[str, Any]) -> dict[str, Any]:
     """The document as answered: without the view's own search keys. (Personal fields stay
     sealed in the view; the callers open them with projections.personal.opened.)"""
+    return _without_keys(doc)
+
+
+def _without_keys(doc: dict[str, Any]) -> dict[str, Any]:
     for key in INTERNAL:
         doc.pop(key, None)
     return doc

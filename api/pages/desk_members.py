@@ -208,7 +208,8 @@ class DeskMemberPages(Controller):
         query, chosen = _query({"status": status, "kind": kind, "tier": tier, "sector": sector, "library": library,
                                 "growth_stage": growth_stage, "q": q, "as_of": as_of, "sort": sort})
         try:
-            items, next_cursor, total = roster.list_members(p.views, query, limit=PAGE, cursor=cursor)
+            items, next_cursor, total = roster.list_members(p.views, query, limit=PAGE, cursor=cursor,
+                                                            open_personal=False)  # the page shows no contacts
         except ValueError:  # a cursor we did not make: the first page
             items, next_cursor, total = roster.list_members(p.views, query, limit=PAGE, cursor=None)
         link = urlencode(chosen)
