@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import signal
@@ -51,7 +52,12 @@ def serve(host: str, port: int) -> None:
     try:
         # The client address is read in one place (api.clients, QIHUI_TRUSTED_PROXIES): uvicorn
         # must not rewrite it from X-Forwarded-For on its own.
-        uvicorn.run(create_app(platform), host=host, port=port, log_level="warning", proxy_headers=False)
+        app = create_app(platform)
+        # Everything built so far lives as long as the process: the collector need not walk it on
+        # every full collection (measured: a page's p99 54 -> 31 ms, bench/pages.py).
+        gc.collect()
+        gc.freeze()
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
         platform.close()
 

@@ -8,7 +8,7 @@ from tests.test_pipl import database_text, event_store_text, head, leaked, ok
 
 
 def test_alliance_people_are_sealed_and_erasable(client, staff, platform):
-    w, alliance, ent, soc, outsider, expert = _approved_alliance(client, staff, platform)
+    w, alliance, ent, _soc, _outsider, _expert = _approved_alliance(client, staff, platform)
     w.post(f"/api/v1/alliances/{alliance}/inspections", {
         "inspected_on": "2027-05-01", "inspectors": ["赵检查"], "findings": "台账不全", "rating": "fair"})
     people = ("周教授", "刘秘书长", "赵检查", "13800001111 张举报")
