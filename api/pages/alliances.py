@@ -34,7 +34,8 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 VIEWS = ("alliances", "audit")
 
 
-def _alliance(request: Request, alliance_id: UUID) -> dict[str, Any]:
+def visible_alliance(request: Request, alliance_id: UUID) -> dict[str, Any]:
+    """The alliance as the signed-in person may see it (the API's rule), or 404."""
     p = platform_of(request)
     doc = views.get_alliance(p.views, str(alliance_id))
     visible = _visible(doc, who(request)) if doc else None
@@ -43,7 +44,8 @@ def _alliance(request: Request, alliance_id: UUID) -> dict[str, Any]:
     return visible
 
 
-def _names(p: Any, ids: list[str]) -> dict[str, str]:
+def organisation_names(p: Any, ids: list[str]) -> dict[str, str]:
+    """Organisations' names for display, by id (the id itself when unknown)."""
     found = {}
     for org_id in ids:
         doc = roster.get_member(p.views, org_id)
@@ -67,13 +69,13 @@ def _tasks(text: str) -> list[dict[str, str]]:
 
 def _context(request: Request, alliance_id: UUID) -> dict[str, Any]:
     p = platform_of(request)
-    doc = _alliance(request, alliance_id)
+    doc = visible_alliance(request, alliance_id)
     agreement = doc["agreement"]
     program = views.get_program(p.views, doc["program_id"])
     principal = who(request)
     org = principal.organisation_id if principal else None
     current = next((v for v in doc.get("versions", []) if v["version"] == doc.get("agreement_version")), None)
-    return {"a": doc, "agreement": agreement, "program": program, "names": _names(p, doc["parties"]),
+    return {"a": doc, "agreement": agreement, "program": program, "names": organisation_names(p, doc["parties"]),
             "mine": org, "is_party": org in doc["parties"], "current": current,
             "signed_by_me": org in doc.get("signatures", []),
             "all_signed": set(doc["parties"]) <= set(doc.get("signatures", [])),

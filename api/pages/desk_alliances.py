@@ -35,15 +35,14 @@ from api.alliances import (
     ReturnIn,
     ReviewersIn,
     TerminationIn,
-    _visible,
 )
 from api.deps import platform_of, wait_for_view
+from api.pages.alliances import organisation_names, visible_alliance
 from api.pages.desk_base import READERS, ROUTE, STAFF, D, Form, desk, run
-from api.pages.web import FormError, check, fen, lang_of, who
+from api.pages.web import FormError, check, fen, lang_of
 from api.policy import actor_of
 from domain.vocabularies import SECTORS
 from projections import alliances as views
-from projections import roster
 from projections.accounts import list_accounts
 from service import alliances
 
@@ -54,34 +53,17 @@ MONEY = {"approve": ("granted", "granted_fen"), "pay": ("amount", "amount_fen"),
          "terminate": ("recover", "recover_fen")}
 
 
-def _alliance(request: Request, alliance_id: UUID) -> dict[str, Any]:
-    p = platform_of(request)
-    doc = views.get_alliance(p.views, str(alliance_id))
-    visible = _visible(doc, who(request)) if doc else None
-    if visible is None:
-        raise NotFoundException()
-    return visible
-
-
-def _names(p: Any, ids: list[str]) -> dict[str, str]:
-    found = {}
-    for org_id in ids:
-        doc = roster.get_member(p.views, org_id)
-        found[org_id] = doc["name"] if doc else org_id
-    return found
-
-
 def _page(request: Request, alliance_id: UUID, *, errors: dict[str, str] | None = None,
           values: dict[str, Any] | None = None, status: int = 200) -> Template:
     """联盟档案 as staff and auditors see it, with the forms the status allows."""
     p = platform_of(request)
-    doc = _alliance(request, alliance_id)
+    doc = visible_alliance(request, alliance_id)
     program = views.get_program(p.views, doc["program_id"])
     accounts = {a["id"]: a for a in list_accounts(p.views)}
     reviewers = [a for a in accounts.values() if a.get("role") == "reviewer" and a.get("status") == "active"]
     parties = [*doc["agreement"]["enterprises"], *doc["agreement"]["societies"]]
-    names = _names(p, list(dict.fromkeys([*parties, *[a.get("affiliation_organisation_id") or "" for a in reviewers
-                                                       if a.get("affiliation_organisation_id")]])))
+    affiliations = [a["affiliation_organisation_id"] for a in reviewers if a.get("affiliation_organisation_id")]
+    names = organisation_names(p, list(dict.fromkeys([*parties, *affiliations])))
     criteria = list(((program or {}).get("settings") or {}).get("criteria", {}))
     return desk(request, "desk/alliance.html", status=status, a=doc, program=program, names=names,
                 accounts=accounts, reviewers=reviewers, criteria=criteria, steps=i18n.ALLIANCE_STEPS,
@@ -209,7 +191,8 @@ class DeskAlliancePages(Controller):
         return desk(request, "desk/alliances.html", columns=[c for c in columns if c[1] or c[0] in
                                                              i18n.ALLIANCE_STEPS],
                     programs=[x for x in programs if x], program=str(program) if program else None,
-                    names=_names(p, list(dict.fromkeys(d["agreement"]["lead_enterprise_id"] for d in docs))))
+                    names=organisation_names(p, list(dict.fromkeys(
+                        d["agreement"]["lead_enterprise_id"] for d in docs))))
 
     @get("/alliances/{id:uuid}", opt=READERS, sync_to_thread=True)
     def show(self, request: Request, id: UUID) -> Template:

@@ -17,13 +17,13 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
 from api import i18n
 from api.alliance_schemas import ReviewIn
 from api.alliances import DeclarationIn, _visible
 from api.deps import platform_of
+from api.pages.alliances import visible_alliance
 from api.pages.desk_base import REVIEWER, ROUTE, D, Form, desk, run
 from api.pages.web import FormError, check, lang_of, who
 from api.policy import actor_of
@@ -34,20 +34,11 @@ from service import alliances
 VIEWS = ("alliances", "audit")
 
 
-def _assigned(request: Request, alliance_id: UUID) -> dict[str, Any]:
-    p = platform_of(request)
-    doc = views.get_alliance(p.views, str(alliance_id))
-    visible = _visible(doc, who(request)) if doc else None
-    if visible is None:
-        raise NotFoundException()
-    return visible
-
-
 def _page(request: Request, alliance_id: UUID, *, errors: dict[str, str] | None = None,
           values: dict[str, Any] | None = None, status: int = 200) -> Template:
     p = platform_of(request)
     principal: Any = who(request)
-    doc = _assigned(request, alliance_id)
+    doc = visible_alliance(request, alliance_id)
     names = {}
     for org_id in doc["parties"]:
         found = roster.get_member(p.views, org_id)
@@ -84,7 +75,7 @@ class DeskReviewPages(Controller):
     def declare(self, request: Request, id: UUID, data: Form) -> Redirect | Template:
         """无利益冲突声明: as POST /api/v1/alliances/{id}/declaration."""
         lang, actor = lang_of(request), actor_of(request)
-        _assigned(request, id)
+        visible_alliance(request, id)
         try:
             if not data.get("no_conflict"):
                 raise FormError({"no_conflict": i18n.t(lang, "desk.review.must_declare")})
@@ -99,7 +90,7 @@ class DeskReviewPages(Controller):
     def score(self, request: Request, id: UUID, data: Form) -> Redirect | Template:
         """专家评审: as POST /api/v1/alliances/{id}/reviews — revisable until the programme ranks."""
         lang, actor = lang_of(request), actor_of(request)
-        doc = _assigned(request, id)
+        doc = visible_alliance(request, id)
         p = platform_of(request)
         program = views.get_program(p.views, doc["program_id"]) if "program_id" in doc else None
         criteria = list(((program or {}).get("settings") or {}).get("criteria", {}))
