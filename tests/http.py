@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 
 import httpx
 import uvicorn
@@ -58,3 +59,16 @@ def live_server(app: Litestar) -> Iterator[str]:
 
 def http(base_url: str, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=30, **kwargs)
+
+
+def ok(response, status: int = 200):
+    """The answer's JSON, after checking its status (the body is shown when it is not)."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def on(platform, day: date) -> None:
+    """Move the platform's clock to noon of `day` in the association's time zone."""
+    target = datetime(day.year, day.month, day.day, 12, 0, tzinfo=platform.clock.time_zone)
+    platform.clock.offset = timedelta(0)
+    platform.clock.offset = target - platform.clock.now()

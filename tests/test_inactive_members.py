@@ -2,24 +2,13 @@
 history and nothing else (issue 11), seen from the member account's side: every
 member-facing command answers 403 organisation_not_active."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from tests.http import login
+from tests.http import login, ok, on
 from tests.roles import PASSWORD, admitted_org, agreement, invited, open_program, society
 from workers.scheduler import tick
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def on(platform, day: date) -> None:
-    target = datetime(day.year, day.month, day.day, 12, 0, tzinfo=platform.clock.time_zone)
-    platform.clock.offset = timedelta(0)
-    platform.clock.offset = target - platform.clock.now()
 
 
 def make_inactive(client, staff, platform, org: str, status: str) -> None:

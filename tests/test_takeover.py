@@ -1,28 +1,17 @@
 """No takeover of a record by its credit code (issue 11): the code is public, so
 an anonymous re-application only proposes; the record changes when staff admit it."""
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 
 from tests.factories import application
-from tests.http import login
+from tests.http import login, ok, on
 from tests.roles import PASSWORD, invited
 from workers.scheduler import tick
 
 ATTACKER = {"name": "冒名顶替科技有限公司", "sector": "金融", "address": "境外某地",
             "contacts": [{"name": "冒名者", "phone": "13000000000", "email": "evil@example.com"}]}
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def on(platform, day: date) -> None:
-    target = datetime(day.year, day.month, day.day, 12, 0, tzinfo=platform.clock.time_zone)
-    platform.clock.offset = timedelta(0)
-    platform.clock.offset = target - platform.clock.now()
 
 
 def organisation_in(client, staff, platform, status: str) -> tuple[dict, dict | None]:
