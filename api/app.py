@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
-from api import openapi, pages
+from api import i18n, openapi, pages
 from api.freshness import await_views
 from api.health import health, ready
 from api.idempotency import IdempotencyMiddleware
@@ -33,7 +33,7 @@ def create_app(platform: Platform) -> Litestar:
 
     app = Litestar(
         route_handlers=[*contexts.controllers(), MemberImportController, health, ready,
-                        *pages.ROUTES],  # the web pages, their static files, / → the portal
+                        *pages.routes(contexts.pages())],  # the web pages, their static files, / → the portal
         guards=[policy_guard],
         before_request=await_views,  # read-your-writes waits on the event loop, not in a thread
         middleware=[IdempotencyMiddleware(platform)],
@@ -53,5 +53,7 @@ def create_app(platform: Platform) -> Litestar:
         }}),
         debug=False,
     )
-    openapi.install(app)  # roles, bearer scheme and field descriptions in the served document
+    openapi.install(app, contexts.glossary())  # roles, bearer scheme and field descriptions
+    i18n.extend(contexts.messages(), contexts.labels())  # the contexts' own texts for their pages
+    pages.install_nav(contexts.nav("portal"), contexts.nav("desk"))
     return app

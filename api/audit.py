@@ -17,7 +17,6 @@ from api.schemas import MinPosition, Position, answer, exported_as, file_media_t
 from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events
 from projections.chain import Anchor, gather_anchors, verify_platform
-from projections.figures import summary
 from service.spreadsheets import MEDIA_TYPES, tabular
 
 EXPORT_HEADERS = ("位置", "事件编号", "事件类型", "对象类型", "对象编号", "版本", "记录时间", "生效日期",
@@ -99,19 +98,3 @@ class AuditController(Controller):
         p = platform_of(request)
         own = p.anchors.path
         return gather_anchors([own] if own.exists() else [], p.settings.nats_url)
-
-
-class StatsController(Controller):
-    path = "/api/v1/stats"
-    tags = ["audit 审计"]  # noqa: RUF012
-
-    @get("/summary", opt=allow("staff", "auditor"), operation_id="statsSummary", sync_to_thread=True)
-    def summary(self, request: Request, from_: Annotated[date, Parameter(query="from")], to: date,
-                min_position: MinPosition = None) -> dict[str, Any]:
-        """年度数据: members at start and end, growth; sessions held by kind with attendees and
-        satisfaction; alliances by status and sector with amounts (dates inclusive, association time)."""
-        p = platform_of(request)
-        wait_for_view(p, "audit", min_position)
-        if to < from_:
-            raise InvalidValue("结束日期不能早于开始日期 (to before from)", field="to")
-        return summary(p.views, from_, to, p.settings.time_zone, p.clock.now())

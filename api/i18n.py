@@ -769,3 +769,16 @@ LABELS.update({
     "grade": {"excellent": ("优秀", "excellent"), "good": ("良好", "good"), "pass": ("合格", "pass"),
               "fail": ("不合格", "fail")},
 })
+
+
+def extend(messages: Mapping[str, tuple[str, str]], labels: Mapping[str, Mapping[str, tuple[str, str]]]) -> None:
+    """A context's own texts and vocabulary labels, added at start-up (qihui.contexts): one
+    meaning per key, so a key already taken with other words is refused."""
+    clashes = [k for k, v in messages.items() if MESSAGES.get(k, v) != v]
+    clashes += [f"{name}.{k}" for name, table in labels.items() for k, v in table.items()
+                if LABELS.get(name, {}).get(k, v) != v]
+    if clashes:
+        raise ValueError(f"texts already defined otherwise: {clashes}")
+    MESSAGES.update(messages)
+    for name, table in labels.items():
+        LABELS.setdefault(name, {}).update(table)

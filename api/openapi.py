@@ -4,6 +4,7 @@ Chinese-first description for every field and parameter (api.glossary)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Litestar
@@ -123,7 +124,12 @@ class _CompletedOpenAPI(OpenAPIPlugin):
         return self._openapi
 
 
-def install(app: Litestar) -> None:
+def install(app: Litestar, glossary: Mapping[str, str] | None = None) -> None:
+    """Complete the served document; `glossary` adds the contexts' own field meanings (one per name)."""
+    clashes = [name for name, meaning in (glossary or {}).items() if FIELDS.get(name, meaning) != meaning]
+    if clashes:
+        raise ValueError(f"fields already mean something else in api.glossary: {clashes}")
+    FIELDS.update(glossary or {})
     app.plugins.get(OpenAPIPlugin).__class__ = _CompletedOpenAPI
 
 

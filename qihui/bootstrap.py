@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from domain.application import Qihui
 from projections import personal
 from projections.chain import AnchorLog, ChainKeys
+from projections.figures import Figures, summary
 from projections.runner import ProjectionRunner
 from projections.store import PostgresViews, SQLiteViews, ViewDatabase
 from qihui import contexts
@@ -16,7 +19,7 @@ from qihui.settings import Settings
 from service.clock import Clock
 from service.credentials import TokenSigner
 from service.keystore import KeyStore, adopt_legacy_keys, open_keystore
-from service.personal import refuse_clear
+from service.personal import PersonalFields
 from service.preload import load_many
 from service.writer import CommandWriter
 
@@ -34,6 +37,7 @@ class Platform:
     anchors: AnchorLog  # the signed chain heads, under the data directory
     keys: KeyStore  # person keys (PIPL), apart from the events and the views
     jobs: list[Job] = field(default_factory=list)  # the scheduler's, from every context
+    figures: list[Figures] = field(default_factory=list)  # every context's section of the summary
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -46,6 +50,10 @@ class Platform:
             thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def summary(self, start: date, end: date) -> dict[str, Any]:
+        """The period's figures, every context's section (GET /stats/summary, the desk, `qihui stats`)."""
+        return summary(self.views, start, end, self.settings.time_zone, self.figures, self.clock.now())
 
     def close(self) -> None:
         self._stop.set()
@@ -79,10 +87,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     runner.ensure_schema()
     adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
-                           load_many=lambda ids: load_many(app, views, ids), before_save=refuse_clear)
+                           load_many=lambda ids: load_many(app, views, ids),
+                           before_save=PersonalFields(contexts.personal()).refuse_clear)
     return Platform(
         settings=settings, app=app, views=views, runner=runner, writer=writer,
         signer=TokenSigner(settings.secret_key, settings.token_ttl_seconds),
         clock=clock or Clock(time_zone=settings.time_zone), chain_keys=chain_keys, anchors=anchors, keys=keys,
-        jobs=contexts.jobs(),
+        jobs=contexts.jobs(), figures=contexts.figures(),
     )

@@ -466,13 +466,10 @@ def stats(from_: str, to: str) -> None:
     """The period's figures (members, sessions, alliances) as JSON."""
     from datetime import date
 
-    from projections.figures import summary
-
     platform = _platform()
     try:
         platform.runner.catch_up()
-        figures = summary(platform.views, date.fromisoformat(from_), date.fromisoformat(to),
-                          platform.settings.time_zone, platform.clock.now())
+        figures = platform.summary(date.fromisoformat(from_), date.fromisoformat(to))
     finally:
         platform.close()
     click.echo(json.dumps(figures, ensure_ascii=False, indent=2))

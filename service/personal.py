@@ -66,50 +66,36 @@ PLAN_STAFF = Personal("plan_staff", ("name",))  # society declaration responsibl
 INSPECTOR = Personal("inspector", ("name",))  # Alliance.Inspected inspectors
 KINDS = (CONTACT, ATTENDEE, INVITEE, OBJECTOR, EXPERT, PLAN_STAFF, INSPECTOR)
 
-# (aggregate, event) -> the event fields holding sealed persons (a person, or a list of them,
-# or, for a dict field, the named sub-field). tests/test_pipl.py walks them all.
-DECLARED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Organisation", "Applied"): ("contacts",),
-    ("Organisation", "ContactsChanged"): ("contacts",),
-    ("Organisation", "ReapplicationFiled"): ("proposed.contacts",),
-    ("Organisation", "ReapplicationAdopted"): ("details.contacts",),
-    ("Session", "Registered"): ("attendees",),
-    ("Session", "AttendeeSubstituted"): ("attendee", "substitute"),
-    ("Session", "CheckedIn"): ("attendee",),
-    ("Invitation", "Issued"): ("email",),
-    ("Alliance", "Drafted"): ("agreement.expert_team",),
-    ("Alliance", "Revised"): ("agreement.expert_team",),
-    ("Alliance", "AmendmentRequested"): ("changes.expert_team",),
-    ("Alliance", "AmendmentDecided"): ("agreement.expert_team",),
-    ("Alliance", "PartyDeclared"): ("declaration.responsible_staff",),
-    ("Alliance", "Objected"): ("contact",),
-    ("Alliance", "Inspected"): ("inspectors",),
-}
+class PersonalFields:
+    """The declared personal fields of every event (each context declares its own, in
+    (aggregate, event) -> event fields holding sealed persons: a person, or a list of them,
+    or, for a dict field, the named sub-field)."""
 
+    def __init__(self, declared: Mapping[tuple[str, str], tuple[str, ...]]):
+        self.declared = dict(declared)
 
-def clear_persons(event: Any) -> list[str]:
-    """The declared personal fields of an event that hold a person in the clear (none, ever)."""
-    aggregate, _, kind = type(event).__qualname__.rpartition(".")
-    bad = []
-    for path in DECLARED.get((aggregate, kind), ()):
-        value: Any = event
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
-        for person in value if isinstance(value, list) else [value]:
-            if person is not None and not read_side.is_sealed(person):
-                bad.append(path)
-    return bad
+    def clear_persons(self, event: Any) -> list[str]:
+        """The declared personal fields of an event that hold a person in the clear (none, ever)."""
+        aggregate, _, kind = type(event).__qualname__.rpartition(".")
+        bad = []
+        for path in self.declared.get((aggregate, kind), ()):
+            value: Any = event
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            for person in value if isinstance(value, list) else [value]:
+                if person is not None and not read_side.is_sealed(person):
+                    bad.append(path)
+        return bad
 
-
-def refuse_clear(aggregates: Iterable[Any]) -> None:
-    """A guard for the write path (one call before saving): no declared personal field
-    leaves in the clear, whoever forgot to seal it."""
-    for aggregate in aggregates:
-        for event in aggregate.pending_events:
-            bad = clear_persons(event)
-            if bad:
-                raise RuntimeError(f"{type(event).__qualname__}: personal field(s) {bad} not sealed "
-                                   "(service.personal.seal)")
+    def refuse_clear(self, aggregates: Iterable[Any]) -> None:
+        """A guard for the write path (one call before saving): no declared personal field
+        leaves in the clear, whoever forgot to seal it."""
+        for aggregate in aggregates:
+            for event in aggregate.pending_events:
+                bad = self.clear_persons(event)
+                if bad:
+                    raise RuntimeError(f"{type(event).__qualname__}: personal field(s) {bad} not sealed "
+                                       "(service.personal.seal)")
 
 
 # -- the key store, from inside a command ------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 
 from api.app import create_app
 from api.policy import PAGES_PREFIX
+from tests import context_access
 from tests.http import in_process_client
 from tests.roles import cast
 
@@ -117,6 +118,7 @@ ACCESS = {
     ("POST", "/api/v1/accounts/{id:uuid}/enable"): {"staff"},
     ("POST", "/api/v1/accounts/{id:uuid}/role"): {"staff"},
 }
+ACCESS.update(context_access.access())  # the newer contexts' own tables (tests/access_<context>.py)
 
 
 def served_routes(app):
@@ -144,12 +146,13 @@ def test_every_route_answers_every_caller_as_declared(platform):
     app = create_app(platform)
     with in_process_client(app) as client:
         people = cast(platform, client)
+        own = context_access.concerned(client, people)
         # Logging out ends the caller's token, so it goes last.
         routes = sorted(served_routes(app), key=lambda r: r[1].endswith("/logout"))
         failures = []
         for method, template in routes:
             concerned = {"/api/v1/sessions": people.session, "/api/v1/accounts": people.account_ids["member"],
-                         "/api/v1/programs": people.program, "/api/v1/alliances": people.alliance}
+                         "/api/v1/programs": people.program, "/api/v1/alliances": people.alliance, **own}
             scope = "/".join(template.split("/")[:4])
             path = template.replace("{id:uuid}", concerned.get(scope, people.org_a))
             path = path.replace("{organisation_id:uuid}", people.org_a)

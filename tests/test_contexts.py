@@ -77,3 +77,30 @@ def test_names_remember_titles_within_one_batch(platform):
         names.remember_title("s-1", "第 29 期小灶班")
         assert names.title("s-1") == "第 29 期小灶班" and names.title("unknown") == "—"
     assert application()["name"]  # the factories stay importable beside the registry
+
+
+def test_declared_personal_fields_name_events_their_context_records():
+    for c in contexts.CONTEXTS:
+        recorded = {tuple(e.__qualname__.split(".")) for aggregate in c.aggregates for e in event_types(aggregate)}
+        assert set(c.personal) <= recorded, c.name
+
+
+def test_the_summary_has_every_contexts_section_and_the_document_describes_it(client, staff):
+    figures = ok(client.get("/api/v1/stats/summary?from=2026-01-01&to=2026-12-31", headers=staff))
+    sections = [f.section for f in contexts.figures()]
+    assert set(sections) == {"members", "sessions", "alliances"} and set(figures) == {"from", "to", *sections}
+    document = client.get("/schema/openapi.json").json()
+    answer = document["paths"]["/api/v1/stats/summary"]["get"]["responses"]["200"]["content"]["application/json"]
+    summary = document["components"]["schemas"][answer["schema"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(summary["properties"]) == {"from", "to", *sections}
+
+
+def test_a_contexts_texts_and_fields_keep_one_meaning():
+    import pytest
+
+    from api import i18n, openapi
+
+    with pytest.raises(ValueError, match="nav.sessions"):
+        i18n.extend({"nav.sessions": ("别的意思", "something else")}, {})
+    with pytest.raises(ValueError, match="credit_code"):
+        openapi.install(None, {"credit_code": "另一个意思 (something else)"})  # type: ignore[arg-type]

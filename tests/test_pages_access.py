@@ -17,6 +17,7 @@ import pytest
 
 from api.app import create_app
 from api.policy import PAGES_PREFIX, SESSION_COOKIE
+from tests import context_access
 from tests.http import in_process_client
 from tests.roles import cast
 
@@ -116,6 +117,7 @@ DESK_ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", f"{DESK}/figures/export"): STAFF_DESK,
 }
 PAGE_ACCESS.update(DESK_ACCESS)
+PAGE_ACCESS.update(context_access.page_access())  # the newer contexts' own (tests/access_<context>.py)
 
 
 def page_routes(app: Any) -> list[tuple[str, str]]:
@@ -173,6 +175,7 @@ def test_every_page_answers_every_caller_as_declared(people):
     client = people.client
     c = people.c
     browsers = people.browsers
+    own = context_access.concerned(client, c)
     org_name = client.get(f"/api/v1/members/{c.org_a}", headers=c.headers["staff"]).json()["name"]
     failures = []
     # Signing out ends the caller's session, so it goes last.
@@ -180,7 +183,7 @@ def test_every_page_answers_every_caller_as_declared(people):
         parts = [*template.split("/"), "", ""]
         section = parts[3] if parts[2] == "desk" else parts[2]  # /portal/desk/<section>/…
         concerned = {"sessions": c.session, "alliances": c.alliance, "reviews": c.alliance,
-                     "programs": c.program}.get(section, c.org_a)
+                     "programs": c.program, **own}.get(section, c.org_a)
         path = (template.replace("{id:uuid}", concerned).replace("{organisation_id:uuid}", c.org_a)
                 .replace("{n:int}", "0").replace("{token:str}", "not-a-token"))
         path = re.sub(r"\{\w+:str\}", "unknown", path)

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from domain.values import Actor
 from projections.personal import ERASED, LEGACY_FIELDS, is_sealed, unseal_all
+from qihui import contexts
 from service import membership, personal
 from service.keystore import PersonErased
 from tests.factories import application
@@ -201,8 +202,9 @@ def test_every_personal_field_is_sealed_and_erasure_makes_it_unreadable_everywhe
     assert ("AttendeeSubstituted", "「企业科协建设小集会」更换参会人（1 人）") in summaries
     # The declared personal fields of every stored event are sealed persons.
     events = [e for _, e in platform.runner.read_batch(0)]
-    assert [(type(e).__qualname__, personal.clear_persons(e)) for e in events if personal.clear_persons(e)] == []
-    declared = {type(e).__qualname__ for e in events if tuple(type(e).__qualname__.split(".")) in personal.DECLARED}
+    fields = personal.PersonalFields(contexts.personal())
+    assert [(type(e).__qualname__, fields.clear_persons(e)) for e in events if fields.clear_persons(e)] == []
+    declared = {type(e).__qualname__ for e in events if tuple(type(e).__qualname__.split(".")) in fields.declared}
     assert {"Organisation.Applied", "Session.Registered", "Session.AttendeeSubstituted", "Session.CheckedIn",
             "Invitation.Issued"} <= declared
     assert is_sealed(next(e for e in events if type(e).__qualname__ == "Session.CheckedIn").attendee)
@@ -413,7 +415,7 @@ def test_the_write_path_guard_refuses_a_person_in_the_clear():
     session.register(organisation_id=uuid4(), is_member=True, attendees=[{"name": "明文"}], now=now,
                      actor=Actor.system(), seal=lambda people: people)  # someone forgot to seal
     with pytest.raises(RuntimeError, match="attendees"):
-        personal.refuse_clear([session])
+        personal.PersonalFields(contexts.personal()).refuse_clear([session])
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -2,13 +2,14 @@
 API (ARCHITECTURE.md "Pages"), server-rendered with Jinja2, Chinese first with
 an English switch, every asset served by the platform itself.
 
-`ROUTES` (the pages under PAGES_PREFIX, the static files, `/` → the portal),
+`routes(controllers)` (the contexts' pages under PAGES_PREFIX, the static files, `/` → the portal),
 `TEMPLATE_CONFIG` and `OPENAPI_UIS` (Swagger UI 5 from the `swagger-ui-py` wheel,
 served under /schema/assets, no CDN) are what `api.app` wires in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
@@ -18,12 +19,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from api.pages.alliances import AlliancePages
-from api.pages.auth import AuthPages
-from api.pages.desk_pages import DESK_PAGES
-from api.pages.membership import MembershipPages
-from api.pages.sessions import SessionPages
-from api.pages.web import EXCEPTION_HANDLERS, STATIC_DIR, TEMPLATE_CONFIG, check_csrf
+from api.pages.web import EXCEPTION_HANDLERS, STATIC_DIR, TEMPLATE_CONFIG, check_csrf, install_nav
 from api.policy import PAGES_PREFIX, public
 
 STATIC_PREFIX = "/static"
@@ -37,13 +33,16 @@ async def root() -> Redirect:
     return Redirect(path=PAGES_PREFIX + "/", status_code=302)
 
 
-PAGES = Router(
-    path=PAGES_PREFIX,
-    route_handlers=[AuthPages, MembershipPages, SessionPages, AlliancePages, *DESK_PAGES],
-    exception_handlers=EXCEPTION_HANDLERS,
-    before_request=check_csrf,  # every POST carries the form's CSRF token (after the guard)
-    include_in_schema=False,
-)
+def pages_router(controllers: Sequence[Any]) -> Router:
+    """The pages every context declares, under PAGES_PREFIX."""
+    return Router(
+        path=PAGES_PREFIX,
+        route_handlers=list(controllers),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_csrf,  # every POST carries the form's CSRF token (after the guard)
+        include_in_schema=False,
+    )
+
 
 STATIC = create_static_files_router(
     path=STATIC_PREFIX, directories=[STATIC_DIR], opt=public(), include_in_schema=False,
@@ -54,7 +53,11 @@ OPENAPI_FILES = create_static_files_router(
     cache_control=CacheControlHeader(max_age=86400, public=True),
 )
 
-ROUTES: list[Any] = [PAGES, STATIC, OPENAPI_FILES, root]
+
+
+def routes(controllers: Sequence[Any]) -> list[Any]:
+    """The contexts' pages, the static files, the API documentation's files and `/`."""
+    return [pages_router(controllers), STATIC, OPENAPI_FILES, root]
 
 _FAVICON = f"<link rel='icon' type='image/svg+xml' href='{STATIC_PREFIX}/favicon.svg'>"
 
@@ -66,4 +69,4 @@ OPENAPI_UIS = [SwaggerRenderPlugin(
     standalone_preset_js_url=f"{OPENAPI_ASSETS}/swagger-ui-standalone-preset.js",
 )]
 
-__all__ = ["OPENAPI_UIS", "PAGES_PREFIX", "ROUTES", "STATIC_PREFIX", "TEMPLATE_CONFIG"]
+__all__ = ["OPENAPI_UIS", "PAGES_PREFIX", "STATIC_PREFIX", "TEMPLATE_CONFIG", "install_nav", "routes"]

@@ -6,7 +6,7 @@ figures page (数据汇总) for any period, printable and exported as XLSX.
 Every number comes from the views the JSON API reads: the roster
 (projections.roster), sessions (projections.sessions), the alliance register
 (projections.alliances) and the figures summary GET /api/v1/stats/summary answers
-(projections.figures.summary). Charts are SVG drawn by the template on the
+(Platform.summary, each context's section). Charts are SVG drawn by the template on the
 server (desk/_charts.html): they print, and need no script and no library.
 """
 
@@ -27,7 +27,6 @@ from domain.vocabularies import SECTORS
 from projections import alliances as alliance_views
 from projections import roster
 from projections import sessions as session_views
-from projections.figures import summary
 from service.spreadsheets import MEDIA_TYPES, tabular
 
 Day = Annotated[str | None, Parameter(max_length=10)]
@@ -85,7 +84,7 @@ def figures_of(request: Request, start: date, end: date) -> dict[str, Any]:
     """GET /api/v1/stats/summary's answer for the period, and its charts' rows."""
     p = platform_of(request)
     lang = lang_of(request)
-    figures = summary(p.views, start, end, p.settings.time_zone, p.clock.now())
+    figures = p.summary(start, end)
     members, sessions_, alliances_ = figures["members"], figures["sessions"], figures["alliances"]
     return {
         "figures": figures,
@@ -164,7 +163,7 @@ class DeskHomePages(Controller):
         p = platform_of(request)
         lang = lang_of(request)
         start, end = _period(p, from_, to)
-        figures = summary(p.views, start, end, p.settings.time_zone, p.clock.now())
+        figures = p.summary(start, end)
         body = tabular([i18n.t(lang, "desk.fig.section"), i18n.t(lang, "desk.fig.item"),
                         i18n.t(lang, "desk.fig.value")], figure_rows(lang, figures), "xlsx", "数据汇总")
         return Response(body, media_type=MEDIA_TYPES["xlsx"], headers={

@@ -23,7 +23,7 @@ import re
 import secrets
 import time
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -60,9 +60,14 @@ T = TypeVar("T")
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.globals.update(prefix=PAGES_PREFIX, label=i18n.label, choices=i18n.choices)
+    env.globals.update(prefix=PAGES_PREFIX, label=i18n.label, choices=i18n.choices, portal_nav=[], desk_nav=[])
     env.filters.update(yuan=yuan, local=_local_time, day=_day)
     return env
+
+
+def install_nav(portal: Sequence[Any], desk: Sequence[Any]) -> None:
+    """The contexts' own entries in the portal's and the desk's navigation (qihui.contexts.Nav)."""
+    ENVIRONMENT.globals.update(portal_nav=list(portal), desk_nav=list(desk))
 
 
 def yuan(fen: int | None) -> str:

@@ -1,7 +1,8 @@
 """The bounded contexts the platform runs: adding one is its own modules and one line here.
 
-Bootstrap builds the views, the audit log's history, snapshots and the scheduler's
-jobs from this list; the app takes the controllers from it. tests/test_contexts.py
+Bootstrap builds the views, the audit log's history, snapshots, the personal-field
+guard, the figures and the scheduler's jobs from this list; the app takes the
+controllers, pages, navigation, glossary and texts from it. tests/test_contexts.py
 fails when a context's event type has no audit summary or organisation link.
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from api.stats import stats_controller
 from projections.audit import AuditLogView
 from projections.history import History
 from projections.view import View
 from qihui.contexts import accounts, alliances, audit, membership, people, sessions
-from qihui.contexts.base import Context, Job, Needs
+from projections.figures import Figures
+from qihui.contexts.base import Context, Job, Nav, Needs
 
 CONTEXTS: tuple[Context, ...] = (
     audit.CONTEXT,
@@ -44,4 +47,37 @@ def jobs(contexts: Sequence[Context] = CONTEXTS) -> list[Job]:
 
 
 def controllers(contexts: Sequence[Context] = CONTEXTS) -> list[object]:
-    return [handler for c in contexts for handler in c.controllers]
+    """Every context's routes, and the figures' route over every context's section."""
+    return [*(handler for c in contexts for handler in c.controllers), stats_controller(figures(contexts))]
+
+
+def personal(contexts: Sequence[Context] = CONTEXTS) -> dict[tuple[str, str], tuple[str, ...]]:
+    return {event: fields for c in contexts for event, fields in c.personal.items()}
+
+
+def figures(contexts: Sequence[Context] = CONTEXTS) -> list[Figures]:
+    return [c.figures for c in contexts if c.figures is not None]
+
+
+def glossary(contexts: Sequence[Context] = CONTEXTS) -> dict[str, str]:
+    return {name: meaning for c in contexts for name, meaning in c.glossary.items()}
+
+
+def messages(contexts: Sequence[Context] = CONTEXTS) -> dict[str, tuple[str, str]]:
+    return {key: text for c in contexts for key, text in c.messages.items()}
+
+
+def labels(contexts: Sequence[Context] = CONTEXTS) -> dict[str, dict[str, tuple[str, str]]]:
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for c in contexts:
+        for name, table in c.labels.items():
+            found.setdefault(name, {}).update(table)
+    return found
+
+
+def pages(contexts: Sequence[Context] = CONTEXTS) -> list[object]:
+    return [page for c in contexts for page in c.pages]
+
+
+def nav(area: str, contexts: Sequence[Context] = CONTEXTS) -> list[Nav]:
+    return [n for c in contexts for n in c.nav if n.area == area]

@@ -1,7 +1,11 @@
 """企会协作 the alliance programme of seed 002: programmes and alliances."""
 
 from api.alliances import AlliancesController, ProgramsController
+from api.pages.alliances import AlliancePages
+from api.pages.desk_alliances import DeskAlliancePages
+from api.pages.desk_reviews import DeskReviewPages
 from domain.alliances import Alliance, Program
+from projections.alliance_figures import FIGURES
 from projections.alliances import AlliancesView, ProgramsView
 from projections.history.alliances import HISTORY
 from qihui.contexts.base import Context
@@ -10,5 +14,11 @@ from workers.jobs import flag_overdue_reports
 CONTEXT = Context(
     name="alliances", label="企会协作", aggregates=(Program, Alliance),
     views=lambda needs: (ProgramsView(), AlliancesView()), controllers=(ProgramsController, AlliancesController),
-    history=HISTORY, jobs=(flag_overdue_reports,),
+    history=HISTORY, jobs=(flag_overdue_reports,), figures=FIGURES,
+    pages=(AlliancePages, DeskAlliancePages, DeskReviewPages),
+    personal={("Alliance", "Drafted"): ("agreement.expert_team",), ("Alliance", "Revised"): ("agreement.expert_team",),
+              ("Alliance", "AmendmentRequested"): ("changes.expert_team",),
+              ("Alliance", "AmendmentDecided"): ("agreement.expert_team",),
+              ("Alliance", "PartyDeclared"): ("declaration.responsible_staff",),
+              ("Alliance", "Objected"): ("contact",), ("Alliance", "Inspected"): ("inspectors",)},
 )
