@@ -81,3 +81,8 @@ def pages(contexts: Sequence[Context] = CONTEXTS) -> list[object]:
 
 def nav(area: str, contexts: Sequence[Context] = CONTEXTS) -> list[Nav]:
     return [n for c in contexts for n in c.nav if n.area == area]
+
+
+def notices(contexts: Sequence[Context] = CONTEXTS) -> list[object]:
+    """Every context's notice rules (who is told what of its events), for the notifier."""
+    return [rule for c in contexts for rule in c.notices]
