@@ -56,6 +56,7 @@ class MemberAnswer(Answer):
         dict[str, dict[str, Any]], Meta(description="申报属性 (declared attributes, each with evidence and date)")
     ] | UnsetType = UNSET
     as_of: str | UnsetType = UNSET
+    known_as_of: str | UnsetType = UNSET
 
 
 class MemberProfile(MemberAnswer, kw_only=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -80,6 +80,10 @@ class MembershipApplication(Strict):
     contacts: Annotated[list[ContactIn], Meta(min_length=1, max_length=20)]
     address: Annotated[str, Meta(max_length=500)] | None = None
     annual_stats: AnnualStatsIn | None = None
+    # A paper application entered by staff keeps the day it was received (not in the future):
+    # its admission may then be back-dated consistently.
+    received_on: Annotated[date | None, Meta(description="收到日期（仅秘书处录入纸质申请时填写）"
+                                                        "(day a paper application was received; staff only)")] = None
 
 
 class Admission(Strict):
@@ -151,6 +155,32 @@ def _contacts(contacts: list[ContactIn]) -> list[dict[str, Any]]:
             for c in contacts]
 
 
+def _bitemporal(p: Any, as_of: date | None, known_as_of: datetime | None) -> dict[str, Any]:
+    """The roster's two times: the day asked about (effective time) and the instant whose
+    records answer (recording time); with only the instant, the day is that instant's own
+    (in the association's time zone)."""
+    if known_as_of is None:
+        return {"as_of": as_of}
+    if known_as_of.tzinfo is None:
+        known_as_of = known_as_of.replace(tzinfo=p.settings.time_zone)
+    day = as_of or known_as_of.astimezone(p.settings.time_zone).date()
+    return {"as_of": day, "known_as_of": roster.known_instant(known_as_of)}
+
+
+def _received_on(request: Request, received_on: date | None) -> date:
+    """The application's effective day: today, or for staff entering a paper application,
+    the day it was received (never in the future)."""
+    today = platform_of(request).clock.today()
+    if received_on is None:
+        return today
+    who = principal_of(request)
+    if who is None or who.role != "staff":
+        raise InvalidValue("只有秘书处可填写收到日期 (only staff enter a received date)", field="received_on")
+    if received_on > today:
+        raise InvalidValue("收到日期不能晚于今天 (received_on in the future)", field="received_on")
+    return received_on
+
+
 class MembersController(Controller):
     path = "/api/v1/members"
     tags = ["members 会员"]  # noqa: RUF012
@@ -167,7 +197,7 @@ class MembersController(Controller):
         # them as the organisation's own, with keys made in the command).
         fields["contacts"] = [{k: v for k, v in c.items() if k != "id"} for c in _contacts(data.contacts)]
         fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
-        fields["effective_on"] = platform_of(request).clock.today()
+        fields["effective_on"] = _received_on(request, fields.pop("received_on"))
         org_id, position = await platform_of(request).writer.run(
             membership.apply_for_membership(fields, actor_of(request)))
         return Accepted(id=org_id, position=position, status="applied")
@@ -308,17 +338,20 @@ class MembersController(Controller):
         growth_stage: Stage | None = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         as_of: date | None = None,
+        known_as_of: datetime | None = None,
         sort: Sort = "applied",
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
         min_position: MinPosition = None,
     ) -> RosterPage:
         """会员名录: the roster (every status unless filtered), searchable by name, sortable,
-        and `as_of` any past date by effective dates (how many members on 2016-03-31?)."""
+        `as_of` any past date by effective dates (how many members on 2016-03-31?) and
+        `known_as_of` an instant by recording time (what did our records say then, before a
+        late correction?); both together: what we believed at that instant about that day."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
         query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
-                                   growth_stage=growth_stage, q=q, as_of=as_of, sort=sort)
+                                   growth_stage=growth_stage, q=q, sort=sort, **_bitemporal(p, as_of, known_as_of))
         try:
             items, nxt, total = roster.list_members(p.views, query, limit=limit, cursor=cursor)
         except ValueError:
@@ -339,12 +372,14 @@ class MembersController(Controller):
         growth_stage: Stage | None = None,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         as_of: date | None = None,
+        known_as_of: datetime | None = None,
         sort: Sort = "applied",
     ) -> Response[bytes]:
         """导出会员名录: the roster with the same filters, as CSV or XLSX with Chinese headers."""
         p = platform_of(request)
         query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
-                                   growth_stage=growth_stage, q=q, as_of=as_of, sort=sort)
+                                   growth_stage=growth_stage, q=q, sort=sort, **_bitemporal(p, as_of, known_as_of))
+        as_of = query.as_of
         body = export_roster(p.views, query, format)
         stamp = (as_of or p.clock.today()).isoformat()
         return Response(body, media_type=_FILE_TYPES[format], headers={
@@ -353,12 +388,17 @@ class MembersController(Controller):
 
     @get("/{id:uuid}", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="getMember", sync_to_thread=True)
-    def show(self, request: Request, id: UUID,
+    def show(self, request: Request, id: UUID, known_as_of: datetime | None = None,
              min_position: MinPosition = None) -> MemberProfile:
-        """单位详情: profile, contacts, status history, dues, yearly figures, tags, growth stage."""
+        """单位详情: profile, contacts, status history, dues, yearly figures, tags, growth stage;
+        `known_as_of`: as the records stood at that instant."""
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
-        doc = roster.get_member(p.views, str(id))
+        if known_as_of is not None:
+            wait_for_view(p, "audit", min_position)
+            doc = roster.member_as_known(p.views, p.app, str(id), roster.known_instant(known_as_of))
+        else:
+            doc = roster.get_member(p.views, str(id))
         if doc is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
         attendance = attendance_of(p.views, str(id))
@@ -372,15 +412,18 @@ class MembersController(Controller):
     @get("/{id:uuid}/history", opt=allow("staff", "auditor", "member", member_of="id"),
          operation_id="memberHistory", sync_to_thread=True)
     def history(self, request: Request, id: UUID, cursor: Position = 0,
-                limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+                limit: Annotated[int, Parameter(ge=1, le=500)] = 50, known_as_of: datetime | None = None,
                 min_position: MinPosition = None) -> HistoryPage:
         """活动记录: everything that touched the organisation (membership, registrations,
-        attendance, feedback, alliances it is party to), oldest first."""
+        attendance, feedback, alliances it is party to), oldest first; `known_as_of`: only
+        what had been recorded by that instant."""
         p = platform_of(request)
         wait_for_view(p, "audit", min_position)
         if roster.get_member(p.views, str(id)) is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
-        items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1),
+        known = roster.known_instant(known_as_of) if known_as_of else None
+        items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1,
+                                                            known_as_of=known),
                                        limit, lambda i: str(i["position"]))
         who = principal_of(request)
         return answer({"items": for_viewer(items, who.role if who else None), "next_cursor": next_cursor},

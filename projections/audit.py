@@ -121,11 +121,16 @@ def audit_events(db: ViewDatabase, query: AuditQuery, limit: int) -> list[dict[s
     return opened(db, items)  # sealed persons in the data: opened (or 已删除) on reading
 
 
-def organisation_history(db: ViewDatabase, org_id: str, *, after: int, limit: int) -> list[dict[str, Any]]:
+def organisation_history(db: ViewDatabase, org_id: str, *, after: int, limit: int,
+                         known_as_of: str | None = None) -> list[dict[str, Any]]:
+    """The organisation's history, oldest first; `known_as_of` (a UTC instant): only what had
+    been recorded by then."""
+    known = " AND l.recorded_at <= ?" if known_as_of else ""
     with db.read() as tx:
         rows = tx.fetchall(
             f"SELECT l.* FROM {ACTIVITY} a JOIN {LOG} l ON l.position = a.position "
-            "WHERE a.org_id = ? AND a.position > ? ORDER BY a.position LIMIT ?", (org_id, after, limit))
+            f"WHERE a.org_id = ? AND a.position > ?{known} ORDER BY a.position LIMIT ?",
+            (org_id, after, *([known_as_of] if known_as_of else []), limit))
         items = _with_actor_names(tx, [_item(r) for r in rows])
     return opened(db, items)  # sealed persons in the data: opened (or 已删除) on reading
 

@@ -4,12 +4,14 @@ plus its membership periods so the roster can be asked "as of" any date."""
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar
+from uuid import UUID
 
 import msgspec
 
 from domain.organisations import Organisation
+from projections.audit import LOG
 from projections.personal import is_sealed, keys_for, open_with, opened, person_of
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
@@ -198,11 +200,24 @@ PERIODS_DDL = (
 )
 
 
-def periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str | None]]:
-    """(valid_from, valid_to, status, tier) by effective date. Entries may be
-    recorded out of date order (history entered later); the later recording
-    wins among entries effective the same day."""
-    entries = sorted(doc.get("status_history", []), key=lambda h: (h["effective_on"], h["position"]))
+KNOWN_DDL = (
+    # The periods as the records stood from `known_from` until `known_to` (recording time):
+    # each recording of a status or tier change starts a new version of the organisation's periods.
+    "CREATE TABLE IF NOT EXISTS view_roster_known ("
+    "org_id TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT, valid_from TEXT NOT NULL, valid_to TEXT, "
+    "status TEXT NOT NULL, tier TEXT)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_org ON view_roster_known (org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_at ON view_roster_known "
+    "(known_from, known_to, valid_from, valid_to, status, tier, org_id)",
+)
+
+
+def periods(doc: dict[str, Any], known_at: str | None = None) -> list[tuple[str, str | None, str, str | None]]:
+    """(valid_from, valid_to, status, tier) by effective date, from the entries recorded by
+    `known_at` (all by default). Entries may be recorded out of date order (history entered
+    later); the later recording wins among entries effective the same day."""
+    entries = sorted((h for h in doc.get("status_history", []) if known_at is None or h["recorded_at"] <= known_at),
+                     key=lambda h: (h["effective_on"], h["position"]))
     by_day: dict[str, dict[str, Any]] = {}
     for h in entries:
         by_day[h["effective_on"]] = h
@@ -211,9 +226,18 @@ def periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str | None]
             for i, day in enumerate(days)]
 
 
+def known_periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str | None, str, str | None]]:
+    """(known_from, known_to, valid_from, valid_to, status, tier): the periods as recorded at
+    each instant a status or tier change was recorded, until the next one."""
+    instants = sorted({h["recorded_at"] for h in doc.get("status_history", [])})
+    return [(instant, instants[i + 1] if i + 1 < len(instants) else None, *period)
+            for i, instant in enumerate(instants) for period in periods(doc, instant)]
+
+
 class RosterView(DocumentView):
     name = "roster"
     table = "view_roster"
+    version = 2  # 2: the periods as known at each recording (view_roster_known)
     columns: ClassVar[dict[str, str]] = {
         "kind": "TEXT", "name": "TEXT", "credit_code": "TEXT", "sector": "TEXT",
         "status": "TEXT", "tier": "TEXT", "applied_position": "BIGINT", "admitted_on": "TEXT",
@@ -249,13 +273,18 @@ class RosterView(DocumentView):
         keys = sorted(docs)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            tx.execute(f"DELETE FROM view_roster_periods WHERE org_id IN ({', '.join('?' for _ in chunk)})",
-                       chunk)
+            marks = ", ".join("?" for _ in chunk)
+            tx.execute(f"DELETE FROM view_roster_periods WHERE org_id IN ({marks})", chunk)
+            tx.execute(f"DELETE FROM view_roster_known WHERE org_id IN ({marks})", chunk)
         tx.insert_rows(
             "view_roster_periods", ("org_id", "valid_from", "valid_to", "status", "tier", "kind", "sector"),
             [(key, start, end, status, tier, doc["kind"], doc["sector"])
              for key, doc in docs.items() for start, end, status, tier in periods(doc)],
             types=("TEXT",) * 7,
+        )
+        tx.insert_rows(
+            "view_roster_known", ("org_id", "known_from", "known_to", "valid_from", "valid_to", "status", "tier"),
+            [(key, *row) for key, doc in docs.items() for row in known_periods(doc)], types=("TEXT",) * 7,
         )
 
 
@@ -287,8 +316,8 @@ QUERY_DDL = (
     "(org_id, valid_from, valid_to, status, tier)",
 )
 
-RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL, *QUERY_DDL)
-RosterView.tables = (*RosterView.tables, "view_roster_periods")
+RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL, *KNOWN_DDL, *QUERY_DDL)
+RosterView.tables = (*RosterView.tables, "view_roster_periods", "view_roster_known")
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -307,6 +336,7 @@ class RosterQuery(msgspec.Struct, kw_only=True):
     growth_stage: str | None = None
     q: str | None = None
     as_of: date | None = None
+    known_as_of: str | None = None  # a UTC instant (`known_instant`): the periods as recorded then
     sort: str = "applied"  # a key of SORTS, "-" in front for descending
 
 
@@ -319,7 +349,15 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
     params: list[Any] = []
     period_clauses: list[str] = []  # the clauses on the periods alone, and theirs
     period_params: list[Any] = []
-    if query.as_of is not None:
+    if query.known_as_of is not None:
+        # What the records said at that instant about the day asked (the instant's day by default).
+        day = (query.as_of.isoformat() if query.as_of else query.known_as_of[:10])
+        source = ("view_roster r JOIN view_roster_known p ON p.org_id = r.id AND p.known_from <= ? "
+                  "AND (p.known_to IS NULL OR p.known_to > ?) AND p.valid_from <= ? "
+                  "AND (p.valid_to IS NULL OR p.valid_to > ?)")
+        params += [query.known_as_of, query.known_as_of, day, day]
+        status_col, tier_col = "p.status", "p.tier"
+    elif query.as_of is not None:
         day = query.as_of.isoformat()
         source = ("view_roster r JOIN view_roster_periods p ON p.org_id = r.id "
                   "AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)")
@@ -351,7 +389,7 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
         roster_filtered = True
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}"
-    if query.as_of is not None and not roster_filtered:
+    if query.as_of is not None and query.known_as_of is None and not roster_filtered:
         return sql, params, f" FROM view_roster_periods p WHERE {' AND '.join(period_clauses)}", period_params
     return sql, params, f" FROM {source}{where}", list(params)
 
@@ -393,8 +431,12 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     docs = []
     for row, raw in zip(rows, raws, strict=False):
         doc = _without_keys(decode_doc(raw))
-        if query.as_of is not None:
-            doc.update(status=row["status_then"], tier=row["tier_then"], as_of=query.as_of.isoformat())
+        if query.as_of is not None or query.known_as_of is not None:
+            doc.update(status=row["status_then"], tier=row["tier_then"])
+            if query.as_of is not None:
+                doc["as_of"] = query.as_of.isoformat()
+            if query.known_as_of is not None:
+                doc["known_as_of"] = query.known_as_of
         docs.append(doc)
     if open_personal:
         docs = _open_page(db, raws, docs)  # personal fields are sealed in the view: opened here
@@ -516,3 +558,31 @@ def decode_cursor(cursor: str, value_type: type = str) -> tuple[Any, int]:
     except (ValueError, TypeError, msgspec.DecodeError) as exc:
         raise ValueError("cursor") from exc
     return value, position
+
+
+def known_instant(moment: datetime) -> str:
+    """An instant as the views record them (UTC, ISO 8601 with microseconds, so that it
+    compares as text with every recorded_at); a naive one is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def member_as_known(db: ViewDatabase, app: Any, org_id: str, instant: str) -> dict[str, Any] | None:
+    """The organisation's profile as the records stood at `instant` (known_instant): its events
+    recorded by then, folded by the roster's own handlers; None if it was not yet known."""
+    with db.read() as tx:
+        rows = tx.fetchall(f"SELECT position, version FROM {LOG} WHERE aggregate_id = ? AND recorded_at <= ? "
+                           "ORDER BY position", (org_id, instant))
+    if not rows:
+        return None
+    positions = {int(r["version"]): int(r["position"]) for r in rows}
+    stored = app.recorder.select_events(UUID(org_id), lte=max(positions))
+    doc: dict[str, Any] = {"id": org_id}
+    for item in stored:
+        event = app.mapper.to_domain_event(item)
+        handler = RosterView.handlers.get(type(event))
+        if handler is not None and item.originator_version in positions:
+            handler(doc, event, positions[item.originator_version])
+    doc["known_as_of"] = instant
+    return opened(db, _without_keys(doc))

@@ -43,10 +43,19 @@ class ProjectionRunner:
         self.applied = 0  # every view has applied at least this position (this process's view of it)
 
     def ensure_schema(self) -> None:
+        """Create what is missing; a view whose definition changed (its `version`) is emptied
+        and replayed from the log by the projector (under the caller's schema lock)."""
         with self.db.transaction() as tx:
             for view in self.views:
                 view.create(tx)
         self.db.ensure_tracking(v.name for v in self.views)
+        with self.db.transaction() as tx:
+            changed = self.db.changed_versions(tx, {v.name: v.version for v in self.views})
+            for view in self.views:
+                if view.name in changed and getattr(view, "rebuildable", True):
+                    log.warning("view %s changed definition: rebuilding it from the log", view.name)
+                    view.clear(tx)
+                    self.db.reset(tx, view.name)
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0

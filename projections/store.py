@@ -14,10 +14,12 @@ import contextlib
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+SCHEMA_LOCK = 0x7169687569  # "qihui" in ASCII: the advisory lock key of schema set-up
+VERSIONS_DDL = "CREATE TABLE IF NOT EXISTS qihui_view_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS qihui_tracking ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
@@ -113,6 +115,27 @@ class ViewDatabase(ABC):
     @staticmethod
     def reset(tx: Tx, name: str) -> None:
         tx.execute("UPDATE qihui_tracking SET position = 0 WHERE name = ?", (name,))
+
+    def schema_lock(self) -> AbstractContextManager[None]:
+        """Held while the schema is set up, so that processes starting together take turns
+        (SQLite: one process has the file; PostgreSQL: an advisory lock)."""
+        return nullcontext()
+
+    @staticmethod
+    def changed_versions(tx: Tx, versions: Mapping[str, int]) -> list[str]:
+        """The views whose definition changed since their rows were written (their stored
+        version differs; a view tracked before versions were kept counts as version 1);
+        the new versions are recorded."""
+        tx.execute(VERSIONS_DDL)
+        stored = {r["name"]: int(r["version"]) for r in tx.fetchall("SELECT name, version FROM qihui_view_versions")}
+        tracked = {r["name"]: int(r["position"]) for r in tx.fetchall("SELECT name, position FROM qihui_tracking")}
+        changed = [name for name, version in versions.items()
+                   if stored.get(name, 1) != version and tracked.get(name, 0) > 0]
+        for name, version in versions.items():
+            if stored.get(name) != version:
+                tx.execute("INSERT INTO qihui_view_versions (name, version) VALUES (?, ?) "
+                           "ON CONFLICT (name) DO UPDATE SET version = excluded.version", (name, version))
+        return changed
 
 
 # -- SQLite ----------------------------------------------------------------------
@@ -264,3 +287,18 @@ class PostgresViews(ViewDatabase):
 
     def close(self) -> None:
         self.pool.close()
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        # A session lock on a connection of its own: it spans the event store's set-up too,
+        # which runs on the application's connections (issue 21: racing starts).
+        try:
+            conn = self._psycopg.connect(self.pool.conninfo, autocommit=True, connect_timeout=10)
+        except self._psycopg.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        with conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))

@@ -32,6 +32,8 @@ class View(ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]  # CREATE TABLE / INDEX … IF NOT EXISTS
+    # Raise it when the rows change meaning or a table is added: the next start rebuilds the view.
+    version: ClassVar[int] = 1
 
     def create(self, tx: Tx) -> None:
         for statement in self.ddl:

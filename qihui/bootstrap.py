@@ -68,8 +68,6 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Platform:
     settings = settings or Settings.from_env()
-    app = Qihui(env=settings.store_env)
-    app.snapshot_every = contexts.snapshot_every()  # read by the writer after each save
     views: ViewDatabase
     if settings.is_postgres:
         views = PostgresViews(settings.postgres_conninfo())
@@ -77,15 +75,20 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         views = SQLiteViews(settings.sqlite_path)
     chain_keys = ChainKeys(settings.chain_keys, settings.chain_key_dir)
     anchors = AnchorLog(settings.anchors_file)
-    keys = open_keystore(settings)
-    app.keys = keys  # type: ignore[attr-defined]  # commands seal with it (service.personal.keys_of)
-    personal.bind(views, keys)  # queries open sealed values with it (projections.personal)
-    # Every context's views (the people context's erasure reaction destroys keys as the projector
-    # meets Person.Erased: at least once, idempotent).
-    needs = Needs(settings=settings, chain_keys=chain_keys, anchors=anchors, keys=keys)
-    runner = ProjectionRunner(app, views, contexts.views(needs))
-    runner.ensure_schema()
-    adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
+    # Processes started together (compose) take turns creating tables: the event store's, the
+    # key store's and the views' (a race loses one of them otherwise, issue 21).
+    with views.schema_lock():
+        app = Qihui(env=settings.store_env)
+        app.snapshot_every = contexts.snapshot_every()  # read by the writer after each save
+        keys = open_keystore(settings)
+        app.keys = keys  # type: ignore[attr-defined]  # commands seal with it (service.personal.keys_of)
+        personal.bind(views, keys)  # queries open sealed values with it (projections.personal)
+        # Every context's views (the people context's erasure reaction destroys keys as the projector
+        # meets Person.Erased: at least once, idempotent).
+        needs = Needs(settings=settings, chain_keys=chain_keys, anchors=anchors, keys=keys)
+        runner = ProjectionRunner(app, views, contexts.views(needs))
+        runner.ensure_schema()
+        adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
                            load_many=lambda ids: load_many(app, views, ids),
                            before_save=PersonalFields(contexts.personal()).refuse_clear)
