@@ -50,7 +50,7 @@ Status = Literal["applied", "admitted", "suspended", "lapsed", "withdrawn", "rej
 Library = Literal["tech_sme", "high_tech", "advanced_service"]
 Stage = Literal["startup_team", "tech_sme", "high_tech", "little_giant"]
 Sort = Literal["applied", "-applied", "name", "-name", "credit_code", "-credit_code",
-               "admitted_on", "-admitted_on"]
+               "admitted_on", "-admitted_on", "relevance"]
 Count = Annotated[int, Meta(ge=0, le=10_000_000)]
 Fen = Annotated[int, Meta(ge=0, le=10**15)]
 Year = Annotated[int, Meta(ge=1949, le=2100)]
@@ -339,7 +339,8 @@ class MembersController(Controller):
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         as_of: date | None = None,
         known_as_of: datetime | None = None,
-        sort: Sort = "applied",
+        sort: Annotated[Sort | None, Parameter(
+            description="排序，前加 - 为倒序；有搜索词时默认按相关度 (sort key; by relevance when searching)")] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
         min_position: MinPosition = None,
@@ -351,7 +352,8 @@ class MembersController(Controller):
         p = platform_of(request)
         wait_for_view(p, "roster", min_position)
         query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
-                                   growth_stage=growth_stage, q=q, sort=sort, **_bitemporal(p, as_of, known_as_of))
+                                   growth_stage=growth_stage, q=q, sort=sort or ('relevance' if q else 'applied'),
+                                   **_bitemporal(p, as_of, known_as_of))
         try:
             items, nxt, total = roster.list_members(p.views, query, limit=limit, cursor=cursor)
         except ValueError:
@@ -373,12 +375,14 @@ class MembersController(Controller):
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         as_of: date | None = None,
         known_as_of: datetime | None = None,
-        sort: Sort = "applied",
+        sort: Annotated[Sort | None, Parameter(
+            description="排序，前加 - 为倒序；有搜索词时默认按相关度 (sort key; by relevance when searching)")] = None,
     ) -> Response[bytes]:
         """导出会员名录: the roster with the same filters, as CSV or XLSX with Chinese headers."""
         p = platform_of(request)
         query = roster.RosterQuery(status=status, kind=kind, tier=tier, sector=sector, library=library,
-                                   growth_stage=growth_stage, q=q, sort=sort, **_bitemporal(p, as_of, known_as_of))
+                                   growth_stage=growth_stage, q=q, sort=sort or ('relevance' if q else 'applied'),
+                                   **_bitemporal(p, as_of, known_as_of))
         as_of = query.as_of
         body = export_roster(p.views, query, format)
         stamp = (as_of or p.clock.today()).isoformat()

@@ -13,6 +13,7 @@ import msgspec
 from domain.organisations import Organisation
 from projections.audit import LOG
 from projections.personal import is_sealed, keys_for, open_with, opened, person_of
+from projections.spelling import spellings
 from projections.store import Tx, ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -237,11 +238,16 @@ def known_periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str |
 class RosterView(DocumentView):
     name = "roster"
     table = "view_roster"
-    version = 2  # 2: the periods as known at each recording (view_roster_known)
+    version = 2  # 2: the periods as known at each recording (view_roster_known), names' pinyin
+
+    def column_values(self, doc: dict[str, Any]) -> list[Any]:
+        pinyin, initials = spellings(doc.get("name"))
+        return [*(doc.get(c) for c in self.columns if c not in ("name_pinyin", "name_initials")), pinyin, initials]
     columns: ClassVar[dict[str, str]] = {
         "kind": "TEXT", "name": "TEXT", "credit_code": "TEXT", "sector": "TEXT",
         "status": "TEXT", "tier": "TEXT", "applied_position": "BIGINT", "admitted_on": "TEXT",
         "growth_stage": "TEXT", "libraries_key": "TEXT", "last_dues_year": "INTEGER", "dues_key": "TEXT",
+        "name_pinyin": "TEXT", "name_initials": "TEXT",  # how people type the name (projections.spelling)
     }
     indexes = ("status", "kind", "credit_code", "applied_position", "name", "admitted_on")
     handlers: ClassVar[dict[type, Any]] = {
@@ -291,7 +297,7 @@ class RosterView(DocumentView):
 # The roster's queries (list_members) first pick a page's ids from these indexes alone, then
 # read the documents of that page only; the totals are counted from them too. Each holds
 # every column a filter reads, so no filter or count touches the table's rows (documents).
-_FILTERED = "status, kind, tier, sector, growth_stage, libraries_key, name, credit_code"
+_FILTERED = "status, kind, tier, sector, growth_stage, libraries_key, name, credit_code, name_pinyin, name_initials"
 QUERY_DDL = (
     # status (with kind, tier) in applied order: the desk's and the API's usual filters
     "CREATE INDEX IF NOT EXISTS ix_view_roster_status_kind_tier ON view_roster "
@@ -304,9 +310,11 @@ QUERY_DDL = (
     # any other filter or search, in each order the roster offers
     f"CREATE INDEX IF NOT EXISTS ix_view_roster_by_applied ON view_roster (applied_position, {_FILTERED}, id)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_by_name ON view_roster "
-    "(name, applied_position, status, kind, tier, sector, growth_stage, libraries_key, credit_code, id)",
+    "(name, applied_position, status, kind, tier, sector, growth_stage, libraries_key, credit_code, "
+    "name_pinyin, name_initials, id)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_by_credit_code ON view_roster "
-    "(credit_code, applied_position, status, kind, tier, sector, growth_stage, libraries_key, name, id)",
+    "(credit_code, applied_position, status, kind, tier, sector, growth_stage, libraries_key, name, "
+    "name_pinyin, name_initials, id)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_by_admitted_on ON view_roster "
     f"((COALESCE(admitted_on, '')), applied_position, {_FILTERED}, id)",
     # as of a date: the periods open that day, by status, and each organisation's periods
@@ -324,7 +332,17 @@ RosterView.tables = (*RosterView.tables, "view_roster_periods", "view_roster_kno
 SORTS = {
     "applied": "r.applied_position", "name": "r.name", "credit_code": "r.credit_code",
     "admitted_on": "COALESCE(r.admitted_on, '')",
+    "relevance": "",  # by how well the search's first term matches (relevance_key)
 }
+
+
+def relevance_key(q: str | None) -> tuple[str, list[Any]]:
+    """The sort key of a search by relevance: the credit code itself, then names that start
+    with the term, then pinyin, then initials that start with it, then the rest (a match anywhere)."""
+    term = (q or "").split()[0] if (q or "").split() else ""
+    key = ("(CASE WHEN r.credit_code = ? THEN 0 WHEN r.name LIKE ? THEN 1 WHEN r.name_pinyin LIKE ? THEN 2 "
+           "WHEN r.name_initials LIKE ? THEN 3 ELSE 4 END)")
+    return key, [term.upper(), f"{term}%", f"{term.lower()}%", f"{term.lower()}%"]
 
 
 class RosterQuery(msgspec.Struct, kw_only=True):
@@ -383,9 +401,11 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
         params.append(f"%,{query.library},%")
         roster_filtered = True
     for term in (query.q or "").split():
-        # Chinese names have no word breaks: each term matches anywhere in the name.
-        clauses.append("(r.name LIKE ? OR r.credit_code = ?)")
-        params += [f"%{term}%", term.upper()]
+        # Chinese names have no word breaks: each term matches anywhere in the name, or in its
+        # pinyin or initials as people type them (厦门: xiamen, xm); a credit code only whole.
+        spelled = f"%{term.lower()}%"
+        clauses.append("(r.name LIKE ? OR r.name_pinyin LIKE ? OR r.name_initials LIKE ? OR r.credit_code = ?)")
+        params += [f"%{term}%", spelled, spelled, term.upper()]
         roster_filtered = True
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}"
@@ -407,20 +427,25 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     key = SORTS.get(query.sort.lstrip("-"))
     if key is None:
         raise ValueError("sort")
+    key_params: list[Any] = []
+    numeric = key == SORTS["applied"]
+    if query.sort.lstrip("-") == "relevance":
+        key, key_params = relevance_key(query.q)
+        numeric = True
     sql, params, count_source, count_params = _where(query)
     page_sql = f"SELECT r.id AS id, {key} AS sort_key, r.applied_position AS pos, " + sql
-    page_params = list(params)
+    page_params = [*key_params, *params]
     if cursor:
-        value, position = decode_cursor(cursor, int if key == SORTS["applied"] else str)
+        value, position = decode_cursor(cursor, int if numeric else str)
         op = "<" if descending else ">"
         joiner = " AND " if " WHERE " in page_sql else " WHERE "
         page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND r.applied_position {op} ?))"
-        page_params += [value, value, position]
+        page_params += [*key_params, value, *key_params, value, position]
     direction = "DESC" if descending else "ASC"
     order = (f"{key} {direction}" if key == SORTS["applied"]
              else f"{key} {direction}, r.applied_position {direction}")
     page_sql += f" ORDER BY {order} LIMIT ?"
-    page_params.append(limit + 1)
+    page_params += [*key_params, limit + 1] if key_params else [limit + 1]
     outer = ("SELECT d.doc, s.sort_key, s.pos, s.status_then, s.tier_then "
              f"FROM ({page_sql}) s JOIN view_roster d ON d.id = s.id "
              f"ORDER BY s.sort_key {direction}, s.pos {direction}")

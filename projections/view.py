@@ -90,10 +90,14 @@ class DocumentView(View):
                 handler(docs.setdefault(key, {"id": key}), e, pos)
                 touched[key] = pos
         tx.insert_rows(self.table, self._names, [
-            (key, pos, *(docs[key].get(c) for c in self.columns), _encode(docs[key]))
+            (key, pos, *self.column_values(docs[key]), _encode(docs[key]))
             for key, pos in touched.items()
         ], on_conflict=self._on_conflict, types=self._types)
         self.derive(tx, {key: docs[key] for key in touched})
+
+    def column_values(self, doc: dict[str, Any]) -> list[Any]:
+        """The columns' values for a document (copied from it, unless a view computes some)."""
+        return [doc.get(c) for c in self.columns]
 
     def derive(self, tx: Tx, docs: dict[str, dict[str, Any]]) -> None:
         """Write rows derived from the changed documents (a hook; none by default)."""

@@ -76,8 +76,10 @@ def _query(params: dict[str, Any]) -> tuple[roster.RosterQuery, dict[str, Any]]:
         chosen["as_of"] = as_of.isoformat()
     sort = params.get("sort") if params.get("sort") in SORTS else "applied"
     chosen["sort"] = sort
+    # A search without a chosen order lists the best matches first (as the API does).
+    ordered = "relevance" if chosen.get("q") and params.get("sort") not in SORTS else sort
     query = roster.RosterQuery(**{k: v for k, v in chosen.items() if k not in ("as_of", "sort")}, as_of=as_of,
-                               sort=sort)
+                               sort=ordered)
     return query, chosen
 
 
