@@ -36,6 +36,7 @@ from api.schemas import (
 from domain.errors import InvalidValue
 from domain.values import normalise_credit_code
 from projections import roster
+from projections.known import known_instant
 from projections.audit import organisation_history
 from projections.confidential import for_viewer
 from projections.sessions import attendance_of
@@ -164,7 +165,7 @@ def _bitemporal(p: Any, as_of: date | None, known_as_of: datetime | None) -> dic
     if known_as_of.tzinfo is None:
         known_as_of = known_as_of.replace(tzinfo=p.settings.time_zone)
     day = as_of or known_as_of.astimezone(p.settings.time_zone).date()
-    return {"as_of": day, "known_as_of": roster.known_instant(known_as_of)}
+    return {"as_of": day, "known_as_of": known_instant(known_as_of)}
 
 
 def _received_on(request: Request, received_on: date | None) -> date:
@@ -400,7 +401,7 @@ class MembersController(Controller):
         wait_for_view(p, "roster", min_position)
         if known_as_of is not None:
             wait_for_view(p, "audit", min_position)
-            doc = roster.member_as_known(p.views, p.app, str(id), roster.known_instant(known_as_of))
+            doc = roster.member_as_known(p.views, p.app, str(id), known_instant(known_as_of))
         else:
             doc = roster.get_member(p.views, str(id))
         if doc is None:
@@ -425,7 +426,7 @@ class MembersController(Controller):
         wait_for_view(p, "audit", min_position)
         if roster.get_member(p.views, str(id)) is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
-        known = roster.known_instant(known_as_of) if known_as_of else None
+        known = known_instant(known_as_of) if known_as_of else None
         items, next_cursor = trim_page(organisation_history(p.views, str(id), after=cursor, limit=limit + 1,
                                                             known_as_of=known),
                                        limit, lambda i: str(i["position"]))

@@ -17,6 +17,7 @@ from api.policy import actor_of, allow, principal_of, signed_in
 from api.schemas import Done, MinPosition, Name, Note, Phone, Place, Reason, Strict, Text, answer, line
 from api.session_answers import SessionAnswer, SessionRoster, SessionsPage
 from domain.errors import InvalidValue
+from projections import known
 from projections import sessions as views
 from service import sessions
 
@@ -176,12 +177,21 @@ class SessionsController(Controller):
                                 "my_registration": mine}, SessionAnswer)
 
     @get("/{id:uuid}/roster", opt=allow("staff", "auditor"), operation_id="sessionRoster", sync_to_thread=True)
-    def roster(self, request: Request, id: UUID,
+    def roster(self, request: Request, id: UUID, known_as_of: datetime | None = None,
                min_position: MinPosition = None) -> SessionRoster:
-        """签到名单: confirmed, the waitlist in order, who checked in, and the counts."""
+        """签到名单: confirmed, the waitlist in order, who checked in, and the counts;
+        `known_as_of`: as the records stood at that instant."""
         p = platform_of(request)
         wait_for_view(p, "session_registrations", min_position)
-        return answer(views.session_roster(p.views, _session(p, id)), SessionRoster)
+        if known_as_of is None:
+            return answer(views.session_roster(p.views, _session(p, id)), SessionRoster)
+        wait_for_view(p, "audit", min_position)
+        events = known.recorded_by(p.views, p.app, [str(id)], known.known_instant(known_as_of))
+        with known.as_known(p.views, [views.SessionsView(), views.RegistrationsView()], events) as then:
+            doc = views.get_session(then, str(id))
+            if doc is None:
+                raise NotFoundException(f"活动 {id} 当时尚无记录 (no such session on record then)")
+            return answer(views.session_roster(then, doc, names_from=p.views), SessionRoster)
 
     @post("/{id:uuid}/registrations", opt=allow("staff", "member"), operation_id="register", status_code=201)
     async def register(self, request: Request, id: UUID, data: RegistrationIn) -> RegistrationOut:

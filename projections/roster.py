@@ -4,14 +4,13 @@ plus its membership periods so the roster can be asked "as of" any date."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, ClassVar
-from uuid import UUID
 
 import msgspec
 
 from domain.organisations import Organisation
-from projections.audit import LOG
+from projections.known import recorded_by
 from projections.personal import is_sealed, keys_for, open_with, opened, person_of
 from projections.spelling import spellings
 from projections.store import Tx, ViewDatabase
@@ -585,29 +584,16 @@ def decode_cursor(cursor: str, value_type: type = str) -> tuple[Any, int]:
     return value, position
 
 
-def known_instant(moment: datetime) -> str:
-    """An instant as the views record them (UTC, ISO 8601 with microseconds, so that it
-    compares as text with every recorded_at); a naive one is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def member_as_known(db: ViewDatabase, app: Any, org_id: str, instant: str) -> dict[str, Any] | None:
     """The organisation's profile as the records stood at `instant` (known_instant): its events
     recorded by then, folded by the roster's own handlers; None if it was not yet known."""
-    with db.read() as tx:
-        rows = tx.fetchall(f"SELECT position, version FROM {LOG} WHERE aggregate_id = ? AND recorded_at <= ? "
-                           "ORDER BY position", (org_id, instant))
-    if not rows:
+    events = recorded_by(db, app, [org_id], instant)
+    if not events:
         return None
-    positions = {int(r["version"]): int(r["position"]) for r in rows}
-    stored = app.recorder.select_events(UUID(org_id), lte=max(positions))
     doc: dict[str, Any] = {"id": org_id}
-    for item in stored:
-        event = app.mapper.to_domain_event(item)
+    for position, event in events:
         handler = RosterView.handlers.get(type(event))
-        if handler is not None and item.originator_version in positions:
-            handler(doc, event, positions[item.originator_version])
+        if handler is not None:
+            handler(doc, event, position)
     doc["known_as_of"] = instant
     return opened(db, _without_keys(doc))

@@ -324,12 +324,18 @@ def registration_of(db: ViewDatabase, session_id: str, org_id: str) -> dict[str,
             "registered_at": row["registered_at"], "waitlist_position": place, "attendance": row["attendance"]}
 
 
-def session_roster(db: ViewDatabase, doc: dict[str, Any]) -> dict[str, Any]:
-    """API.md's roster: confirmed, waitlist in order, checked in, counts."""
+def session_roster(db: ViewDatabase, doc: dict[str, Any], *, names_from: ViewDatabase | None = None,
+                   ) -> dict[str, Any]:
+    """API.md's roster: confirmed, waitlist in order, checked in, counts. `names_from`: where
+    the organisations' names are read when `db` holds the registrations only (projections.known)."""
     with db.read() as tx:
-        rows = tx.fetchall(
-            f"SELECT r.*, m.name FROM {REGISTRATIONS} r LEFT JOIN view_roster m ON m.id = r.organisation_id "
-            "WHERE r.session_id = ? ORDER BY r.queue_key", (doc["id"],))
+        rows = tx.fetchall(f"SELECT r.* FROM {REGISTRATIONS} r WHERE r.session_id = ? ORDER BY r.queue_key",
+                           (doc["id"],))
+    with (names_from or db).read() as tx:
+        ids = [r["organisation_id"] for r in rows]
+        names = {n["id"]: n["name"] for n in (tx.fetchall(
+            f"SELECT id, name FROM view_roster WHERE id IN ({', '.join('?' for _ in ids)})", ids) if ids else [])}
+    rows = [{**r, "name": names.get(r["organisation_id"])} for r in rows]
 
     # Attendees are sealed in the view: opened here, every key fetched at once.
     people = opened(db, [[decode_doc(r["attendees"]), decode_doc(r["checked_in"])] for r in rows])

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from tests.factories import application
 from tests.http import login, ok, on
-from tests.roles import invited
+from tests.roles import admitted_org, invited
 
 
 def instant() -> str:
@@ -96,3 +96,26 @@ def test_a_received_date_in_the_future_or_from_anyone_but_staff_is_refused(clien
     assert theirs.status_code == 422
     total = ok(client.get("/api/v1/members", headers=staff))["total"]
     assert total == 1  # the member's own organisation: the refused applications wrote nothing
+
+
+def test_a_session_roster_as_known_before_a_cancellation_and_a_promotion(client, staff, platform):
+    from tests.test_sessions_api import register, schedule
+
+    start = platform.clock.now() + timedelta(days=10)
+    session = schedule(client, staff, start, capacity=1)
+    first, second = admitted_org(client, staff), admitted_org(client, staff)
+    ok(register(client, staff, session, first, names=("王强",)), 201)
+    ok(register(client, staff, session, second, names=("李娜",)), 201)
+    known = instant()
+    ok(client.request("DELETE", f"/api/v1/sessions/{session}/registrations/{first}", headers=staff,
+                      json={"reason": "企业另有安排"}))
+    platform.runner.catch_up()
+
+    now = ok(client.get(f"/api/v1/sessions/{session}/roster", headers=staff))
+    assert [c["organisation_id"] for c in now["confirmed"]] == [second] and now["waitlist"] == []
+    then = ok(client.get(f"/api/v1/sessions/{session}/roster?known_as_of={known}", headers=staff))
+    assert [c["organisation_id"] for c in then["confirmed"]] == [first]
+    assert [(w["organisation_id"], w["waitlist_position"]) for w in then["waitlist"]] == [(second, 1)]
+    assert then["confirmed"][0]["attendees"][0]["name"] == "王强" and then["confirmed"][0]["name"]
+    before = client.get(f"/api/v1/sessions/{session}/roster?known_as_of=2020-01-01T00:00:00Z", headers=staff)
+    assert before.status_code == 404
