@@ -8,12 +8,12 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from api.clients import client_address
 from api.deps import platform_of, wait_for_view
 from api.policy import actor_of, allow, principal_of, public, signed_in
-from api.schemas import Reason, Strict, Username
+from api.schemas import Answer, Reason, Strict, Username, answer
 from projections.accounts import list_accounts
 from service import accounts
 from service.credentials import PASSWORD_RULE
@@ -107,8 +107,26 @@ class RoleChange(Strict):
     organisation_id: UUID | None = None
 
 
-class AccountsPage(msgspec.Struct):
-    items: list[dict[str, Any]]
+class AccountAnswer(Answer):
+    """账号: an account as the list shows it (never its password or token hashes)."""
+
+    id: str
+    username: str
+    role: Annotated[str | None, Meta(description="角色，撤销后为空 (role: staff, auditor, reviewer, member; "
+                                                 "null once revoked)")]
+    organisation_id: str | None
+    affiliation_organisation_id: str | None
+    status: Annotated[str, Meta(description="状态 (active or disabled)")]
+    created_at: Annotated[str, Meta(description="创建时间 (created at)")]
+    last_sign_in_at: Annotated[str | None, Meta(description="最近登录时间 (last signed in at)")]
+    failed_sign_ins: Annotated[int, Meta(description="连续登录失败次数 (failed sign-ins since the last success)")]
+    password_changed_at: Annotated[str, Meta(description="最近改密码时间 (password changed at)")] | UnsetType = UNSET
+
+
+class AccountsPage(Answer):
+    """账号列表: every account, by username."""
+
+    items: list[AccountAnswer]
     next_cursor: str | None = None
 
 
@@ -216,7 +234,7 @@ class AccountsController(Controller):
     @get("/", opt=allow("staff"), operation_id="listAccounts", sync_to_thread=True)
     def list(self, request: Request) -> AccountsPage:
         """账号列表: every account with its role and status."""
-        return AccountsPage(items=list_accounts(platform_of(request).views))
+        return answer({"items": list_accounts(platform_of(request).views), "next_cursor": None}, AccountsPage)
 
     # Both answer only once the guard sees the change: "at once" means the next request.
     @post("/{id:uuid}/disable", opt=allow("staff"), operation_id="disableAccount", status_code=200,

@@ -1,5 +1,6 @@
 """Request bodies of the alliance programme (API.md "Alliances"): strict
-msgspec Structs, unknown fields refused."""
+msgspec Structs, unknown fields refused. The web pages (api.pages) take the
+same bodies from here."""
 
 from __future__ import annotations
 
@@ -195,3 +196,77 @@ class AmendmentIn(Strict):
 class AmendmentDecision(Strict):
     approve: bool
     reason: LongText
+
+
+# -- review and ranking ----------------------------------------------------------------------------
+class ReviewersIn(Strict):
+    reviewer_ids: Annotated[list[UUID], Meta(min_length=1, max_length=20)]
+
+
+class DeclarationIn(Strict):
+    no_conflict: Literal[True]
+    statement: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class ObjectionIn(Strict):
+    grounds: LongText
+    contact: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class ResolutionIn(Strict):
+    outcome: Literal["dismissed", "upheld"]
+    reason: LongText
+
+
+# -- funding ---------------------------------------------------------------------------------------
+class ApprovalIn(Strict):
+    granted_fen: Annotated[int, Meta(gt=0, le=10**13)]
+
+
+class PaymentIn(Strict):
+    amount_fen: Annotated[int, Meta(gt=0, le=10**13)]
+    paid_on: date
+
+
+class TerminationIn(Strict):
+    reason: LongText
+    recover_fen: Fen
+
+
+# -- reporting and inspection ----------------------------------------------------------------------
+class Progress(Strict):
+    task: Text
+    status: Literal["not_started", "in_progress", "done", "delayed"]
+    note: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class ReportIn(Strict):
+    kind: Literal["annual", "completion"]
+    year: Annotated[int, Meta(ge=2000, le=2100)]
+    progress: list[Progress]
+    spending_fen: Fen
+    outcomes: Annotated[str, Meta(max_length=10_000)]
+
+
+class Acceptance(Strict):
+    comment: Annotated[str, Meta(max_length=5000)] | None = None
+
+
+class ReturnIn(Strict):
+    reasons: LongText
+
+
+class InspectionIn(Strict):
+    inspected_on: date
+    inspectors: Annotated[list[Annotated[str, Meta(min_length=1, max_length=50)]], Meta(min_length=1)]
+    findings: LongText
+    rating: Literal["good", "fair", "poor"]
+    rectification_due_on: date | None = None
+
+
+class ClosureIn(Strict):
+    note: LongText
+
+
+class ConclusionIn(Strict):
+    grade: Literal["excellent", "good", "pass", "fail"]

@@ -1,7 +1,9 @@
-"""Roster queries over 10,000 organisations: p50 and p99 latency.
+"""Roster queries over 10,000 organisations with 100,000 events: p50 and p99 latency.
 
 Each query is run as the API runs it (projections.roster.list_members, one
 page of 50 with its total). Baseline, same run: fetching one member by id.
+Every admitted member's history is lengthened (tier changes, suspensions and
+reinstatements) so that the as-of and known-as-of queries read real periods.
 
     .venv/bin/python bench/queries.py [--organisations 10000] [--runs 300] [--backend sqlite|postgres|both]
 """
@@ -13,13 +15,38 @@ import random
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fill_members, fresh_platform
+from bench.common import STAFF, fill_members, fresh_platform
+from domain.organisations import Organisation
+from projections.known import known_instant
 from projections.roster import RosterQuery, get_member, list_members
+
+
+def lengthen_histories(platform, chunk: int = 200) -> int:
+    """Eleven more events for every admitted member, over the years after its admission."""
+    with platform.views.read() as tx:
+        admitted = [r["id"] for r in tx.fetchall("SELECT id FROM view_roster WHERE status = 'admitted'")]
+    stored = 0
+    for start in range(0, len(admitted), chunk):
+        orgs = [platform.app.repository.get(UUID(i)) for i in admitted[start:start + chunk]]
+        for org in orgs:
+            day = org.status_since
+            for year in range(1, 4):
+                day = day + timedelta(days=200)
+                org.suspend(reason="欠缴会费", effective_on=day, actor=STAFF)
+                org.reinstate(reason="已补缴", effective_on=day + timedelta(days=30), actor=STAFF)
+            tiers = ["council", "member", "council", "vice_president", "council", "member"]
+            for tier in [t for t in tiers if t != org.tier][:5]:  # each a change from the one before
+                day = day + timedelta(days=90)
+                if tier != org.tier:
+                    org.change_tier(tier=tier, reason="理事会决议", effective_on=day, actor=STAFF)
+        stored += len(platform.app.save(*orgs))
+    return stored
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -30,8 +57,18 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def measure(backend: str, organisations: int, runs: int) -> list[tuple[str, float, float]]:
     rng = random.Random(1)
     with fresh_platform(backend) as platform:
-        fill_members(platform, organisations)
+        events = fill_members(platform, organisations)
         platform.runner.catch_up()
+        events += lengthen_histories(platform)
+        platform.runner.catch_up()
+        print(f"  {events} events stored", flush=True)
+        with platform.views.read() as tx:
+            first, last = (tx.scalar(f"SELECT {f}(recorded_at) FROM view_audit_log") for f in ("MIN", "MAX"))
+        span = datetime.fromisoformat(last) - datetime.fromisoformat(first)
+
+        def instant() -> str:  # a random instant while the history was being recorded
+            return known_instant(datetime.fromisoformat(first).astimezone(UTC) + span * rng.random())
+
         with platform.views.read() as tx:
             ids = [r["id"] for r in tx.fetchall("SELECT id FROM view_roster")]
         queries = {
@@ -48,6 +85,16 @@ def measure(backend: str, organisations: int, runs: int) -> list[tuple[str, floa
                 platform.views, RosterQuery(status="admitted",
                                             as_of=date(2016 + rng.randrange(4), rng.randrange(1, 13), 15)),
                 limit=50, cursor=None),
+            "known-as-of (admitted, random instant)": lambda: list_members(
+                platform.views, RosterQuery(status="admitted", known_as_of=instant(),
+                                            as_of=date(2016 + rng.randrange(4), rng.randrange(1, 13), 15)),
+                limit=50, cursor=None),
+            "known-as-of, no filter": lambda: list_members(
+                platform.views, RosterQuery(known_as_of=instant(), as_of=date(2018, 6, 30)), limit=50, cursor=None),
+            "search by pinyin (q=xiamen)": lambda: list_members(platform.views, RosterQuery(q="xiamen", sort="relevance"),
+                                                                limit=50, cursor=None),
+            "search by initials (q=gd)": lambda: list_members(platform.views, RosterQuery(q="gd", sort="relevance"),
+                                                              limit=50, cursor=None),
         }
         results = []
         for name, run in queries.items():

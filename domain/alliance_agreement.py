@@ -151,3 +151,10 @@ def check_submission(agreement: dict[str, Any]) -> None:
         raise DomainError(f"{ENTERPRISE_LED_RULE}；企业自筹 {own} 分，申请资助 {requested} 分 "
                           f"(R&D investment must be enterprise-led: own {own} fen <= requested {requested} fen)",
                           code="not_enterprise_led", field="contributions")
+
+
+def reason_given(text: str | None, field: str = "reason") -> str:
+    """A decision that needs its reason (a refusal, a resolution, a note): the text, trimmed."""
+    if not text or not text.strip():
+        raise InvalidValue("须说明理由 (a reason is required)", field=field)
+    return text.strip()

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from domain.errors import InvalidValue
+from domain.errors import DomainError, InvalidValue
+from domain.values import Actor
 from domain.vocabularies import priority_sector_keys
 
 DEFAULT_CRITERIA = {"innovation": 1.0, "feasibility": 1.0, "team": 1.0, "collaboration": 1.0, "benefit": 1.0}
@@ -141,3 +142,33 @@ def opened_settings(settings: dict[str, Any] | None, notice_days: int, pass_scor
     before issue 15 carried no settings: they replay with the bonuses then built in."""
     legacy = {"bonuses": dict(LEGACY_BONUSES)} if settings is None else {}
     return {**default_settings(), **legacy, **(settings or {}), "notice_days": notice_days, "pass_score": pass_score}
+
+
+class Ranking:
+    """Mixed into domain.alliances.Program: its settings and its rounds of ranking
+    (the facts, `SettingsChanged` and `Ranked`, are the Program's @event methods)."""
+
+    def change_settings(self, *, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        """计划设置: criteria and weights, pass score, bonuses, tie-breakers, priority
+        sectors, notice days, report deadlines. What decides the ranking is fixed once
+        the programme has ranked, so every round ranks by the same rules."""
+        changes = check_settings(changes)
+        current = {**self.settings, "priority_sectors": self.priority_sectors}
+        real = {k: v for k, v in changes.items() if current.get(k) != v}
+        if not real:
+            raise InvalidValue("设置没有变化 (nothing to change)", field="settings")
+        frozen = sorted(set(real) & set(RANKING_SETTINGS))
+        if frozen and self.rounds:
+            raise DomainError(f"已排序过，评审规则不能再改：{', '.join(frozen)} (the programme has ranked: its "
+                              "ranking rules are fixed)", code="ranking_rules_frozen", field=frozen[0])
+        self._settings_changed(changes=real, actor=actor, reason=reason)
+
+    def record_ranking(self, *, entries: list[dict[str, Any]], actor: Actor) -> None:
+        """One round of ranking: the alliances reviewed since the last round join the
+        programme's standings (alliances screened later are ranked by a later round)."""
+        if not entries:
+            raise DomainError("没有待排序的联盟 (no reviewed alliance awaits ranking)", code="nothing_to_rank")
+        ranked = {e["alliance_id"] for e in self.ranking}
+        if any(e["alliance_id"] in ranked for e in entries):
+            raise DomainError("联盟已排序 (an alliance was ranked already)", code="already_ranked")
+        self._ranked(ranking=entries, round=self.rounds + 1, actor=actor, reason=None)

@@ -227,11 +227,20 @@ def periods(doc: dict[str, Any], known_at: str | None = None) -> list[tuple[str,
 
 
 def known_periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str | None, str, str | None]]:
-    """(known_from, known_to, valid_from, valid_to, status, tier): the periods as recorded at
-    each instant a status or tier change was recorded, until the next one."""
+    """(known_from, known_to, valid_from, valid_to, status, tier): each period with the span of
+    recording time in which the records held it. A period carries on unchanged through later
+    recordings that do not touch it, so a history recorded in order costs two rows an entry."""
     instants = sorted({h["recorded_at"] for h in doc.get("status_history", [])})
-    return [(instant, instants[i + 1] if i + 1 < len(instants) else None, *period)
-            for i, instant in enumerate(instants) for period in periods(doc, instant)]
+    held: dict[tuple[str, str | None, str, str | None], str] = {}  # period -> known since
+    rows: list[tuple[str, str | None, str, str | None, str, str | None]] = []
+    for instant in instants:
+        now = set(periods(doc, instant))
+        for period in [p for p in held if p not in now]:
+            rows.append((held.pop(period), instant, *period))
+        for period in now:
+            held.setdefault(period, instant)
+    rows += [(since, None, *period) for period, since in held.items()]
+    return rows
 
 
 class RosterView(DocumentView):

@@ -4,13 +4,17 @@ describes every response, and the typed answer is the projection's document, key
 import msgspec
 import pytest
 
+from api.accounts import AccountsPage
+from api.alliance_answers import AllianceAnswer, AlliancesPage, ProgramAnswer, Vocabularies
 from api.app import create_app
 from api.audit_answers import AuditPage
 from api.member_answers import HistoryPage, MemberProfile, MemberSessions, RosterPage
 from api.schemas import answer
 from api.session_answers import SessionAnswer, SessionRoster
+from projections import alliances as alliance_views
 from projections import roster
 from projections import sessions as session_views
+from projections.accounts import list_accounts
 from projections.audit import AuditQuery, audit_events, organisation_history
 from projections.sessions import attendance_of
 from tests.http import in_process_client
@@ -28,6 +32,10 @@ TYPED = [
     ("/api/v1/accounts", "get"),
     ("/api/v1/audit/verify", "get"),
     ("/api/v1/audit/events", "get"),
+    ("/api/v1/alliances", "get"),
+    ("/api/v1/alliances/{id}", "get"),
+    ("/api/v1/programs/{id}", "get"),
+    ("/api/v1/programs/vocabularies", "get"),
 ]
 
 
@@ -125,3 +133,41 @@ def _answers_are_the_projections_documents(platform, client):
     assert len(events) < 501
     same({"items": events, "next_cursor": None}, AuditPage)
     assert logged == msgspec.json.decode(msgspec.json.encode({"items": events, "next_cursor": None}))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_alliance_and_account_answers_are_the_documents_each_caller_may_see(platform):
+    with in_process_client(create_app(platform)) as client:
+        c = cast(platform, client)
+        head = platform.runner.head()
+        views = platform.views
+
+        def get(path, caller="staff", status=200):
+            return ok(client.get(f"{path}?min_position={head}", headers=c.headers[caller]), status)
+
+        # Staff and auditors see the whole record; a party all but who reviewed it; anyone else nothing.
+        record = get(f"/api/v1/alliances/{c.alliance}")  # the views have caught up from here on
+        doc = alliance_views.get_alliance(views, c.alliance)
+        same(doc, AllianceAnswer)
+        assert record == get(f"/api/v1/alliances/{c.alliance}", "auditor") == doc
+        assert get(f"/api/v1/alliances/{c.alliance}", "member") == {**doc, "reviewers": {}}
+        get(f"/api/v1/alliances/{c.alliance}", "other_member", status=404)
+        # An assigned reviewer who has not declared no conflict sees a glimpse, typed as well.
+        same(alliance_views.for_reviewer({**doc, "reviewers": {"r1": {"declared": False}}}, "r1"), AllianceAnswer)
+
+        register = get("/api/v1/alliances")
+        assert register == {"items": [doc], "next_cursor": None}
+        same(register, AlliancesPage)
+        assert get("/api/v1/alliances", "other_member") == {"items": [], "next_cursor": None}
+
+        program = get(f"/api/v1/programs/{c.program}", "member")
+        assert program == alliance_views.get_program(views, c.program)
+        same(program, ProgramAnswer)
+        vocabularies = get("/api/v1/programs/vocabularies", "reviewer")
+        same(vocabularies, Vocabularies)
+        assert vocabularies["priority_sectors"][0] == {"key": "optoelectronics", "label": "光电子"}
+
+        accounts = get("/api/v1/accounts")
+        assert accounts == {"items": list_accounts(views), "next_cursor": None}
+        same(accounts, AccountsPage)
+        assert {a["role"] for a in accounts["items"]} == {"staff", "auditor", "reviewer", "member"}

@@ -20,8 +20,8 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from api import i18n
-from api.alliance_schemas import AgreementIn, AmendmentIn
-from api.alliances import ReportIn, _agreement, _visible
+from api.alliance_schemas import AgreementIn, AmendmentIn, ReportIn
+from api.alliances import _agreement, _visible
 from api.deps import platform_of
 from api.pages.web import FormError, attempt, check, fen, lang_of, redirect, render, settle, who
 from api.policy import PAGES_PREFIX, actor_of, allow, signed_in

@@ -23,9 +23,9 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from api import i18n
-from api.alliance_schemas import AmendmentDecision, Screening
-from api.alliances import (
+from api.alliance_schemas import (
     Acceptance,
+    AmendmentDecision,
     ApprovalIn,
     ClosureIn,
     ConclusionIn,
@@ -34,6 +34,7 @@ from api.alliances import (
     ResolutionIn,
     ReturnIn,
     ReviewersIn,
+    Screening,
     TerminationIn,
 )
 from api.deps import platform_of, wait_for_view

@@ -20,8 +20,8 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from api import i18n
-from api.alliance_schemas import ReviewIn
-from api.alliances import DeclarationIn, _visible
+from api.alliance_schemas import DeclarationIn, ReviewIn
+from api.alliances import _visible
 from api.deps import platform_of
 from api.pages.alliances import visible_alliance
 from api.pages.desk_base import REVIEWER, ROUTE, D, Form, desk, run

@@ -1,6 +1,11 @@
 """企会协作 the alliance programme of seed 002: programmes and alliances."""
 
-from api.alliances import AlliancesController, ProgramsController
+from api.alliance_agreements import AgreementsController
+from api.alliance_funding import FundingController
+from api.alliance_programs import ProgramsController
+from api.alliance_reporting import ReportingController
+from api.alliance_selection import SelectionController
+from api.alliances import AlliancesController
 from api.pages.alliances import AlliancePages
 from api.pages.desk_alliances import DeskAlliancePages
 from api.pages.desk_reviews import DeskReviewPages
@@ -13,7 +18,9 @@ from workers.jobs import flag_overdue_reports
 
 CONTEXT = Context(
     name="alliances", label="企会协作", aggregates=(Program, Alliance),
-    views=lambda needs: (ProgramsView(), AlliancesView()), controllers=(ProgramsController, AlliancesController),
+    views=lambda needs: (ProgramsView(), AlliancesView()),
+    controllers=(ProgramsController, AlliancesController, AgreementsController, SelectionController,
+                 FundingController, ReportingController),
     history=HISTORY, jobs=(flag_overdue_reports,), figures=FIGURES,
     pages=(AlliancePages, DeskAlliancePages, DeskReviewPages),
     personal={("Alliance", "Drafted"): ("agreement.expert_team",), ("Alliance", "Revised"): ("agreement.expert_team",),

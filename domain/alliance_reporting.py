@@ -1,0 +1,120 @@
+"""报告、检查与结题: an approved alliance reports (四（四）"按年度或在完成任务后…
+报送任务完成情况和总结报告"), is inspected at any time, rectifies what an
+inspection found, and is concluded with a grade once its completion report is
+accepted. The commands of `domain.alliances.Alliance`; the facts they record
+(`ReportFiled`, `ReportJudged`, `ReportOverdue`, `Inspected`,
+`RectificationClosed`, `Concluded`) are its @event methods.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from domain.alliance_agreement import reason_given
+from domain.errors import DomainError, InvalidValue
+from domain.values import Actor
+
+REPORT_KINDS = ("annual", "completion")
+RATINGS = ("good", "fair", "poor")
+GRADES = ("excellent", "good", "pass", "fail")
+
+
+class Reporting:
+    """Mixed into Alliance: reports and their deadlines, inspections, the conclusion."""
+
+    def annual_report_years(self) -> list[int]:
+        """The full calendar years of the agreed period, but the last: its report is
+        the completion report. A part-year asks for no annual report."""
+        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        first = starts_on.year if starts_on <= date(starts_on.year, 1, 1) else starts_on.year + 1
+        return [y for y in range(first, ends_on.year + 1) if date(y, 12, 31) < ends_on]
+
+    def file_report(self, *, report_id: str, kind: str, year: int, progress: list[dict[str, Any]],
+                    spending_fen: int, outcomes: str, actor: Actor) -> str:
+        """年度报告 / 总结报告. Filing again for a returned report is its resubmission."""
+        self.require_status("file a report", "in_progress")
+        if kind not in REPORT_KINDS:
+            raise InvalidValue("kind 须为 annual 或 completion", field="kind")
+        if spending_fen < 0:
+            raise InvalidValue("支出不能为负 (spending must not be negative)", field="spending_fen")
+        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        if kind == "annual" and not starts_on.year <= year <= ends_on.year:
+            raise InvalidValue(f"年度报告的年份须在协议期 {starts_on.year}–{ends_on.year} 内 (year outside the "
+                               "agreed period)", field="year")
+        key = f"{kind}:{year}"
+        existing = next((rid for rid, r in self.reports.items() if r["key"] == key), None)
+        if existing is not None and self.reports[existing]["status"] != "returned":
+            raise DomainError("该报告已提交 (this report was already filed)", code="report_exists", field="year")
+        report_id = existing or report_id
+        self._report_filed(report_id=report_id, report_kind=kind, year=year, progress=progress,
+                           spending_fen=spending_fen, outcomes=outcomes, actor=actor)
+        return report_id
+
+    def judge_report(self, *, report_id: str, accept: bool, comment: str | None, actor: Actor) -> None:
+        report = self.reports.get(report_id)
+        if report is None:
+            raise DomainError("报告不存在 (no such report)", code="not_found", field="report_id")
+        if report["status"] != "filed":
+            raise DomainError("报告不在待审状态 (the report is not awaiting a decision)", code="report_not_pending")
+        if not accept:
+            comment = reason_given(comment, "reasons")
+        self._report_judged(report_id=report_id, accepted=accept, actor=actor, reason=comment)
+
+    def reports_due(self, today: date, *, annual_due_days: int | None,
+                    completion_due_days: int | None) -> list[tuple[str, int, date]]:
+        """(kind, year, due date) of every report that should have been filed by
+        `today`, by the programme's deadlines: an annual report `annual_due_days`
+        after each full year ends, the completion report `completion_due_days` after
+        the agreed end. A deadline the programme has not set asks for nothing."""
+        if self.status != "in_progress":
+            return []
+        due = []
+        if annual_due_days is not None:
+            due += [("annual", y, date(y, 12, 31) + timedelta(days=annual_due_days))
+                    for y in self.annual_report_years()]
+        if completion_due_days is not None:
+            ends_on = self.agreement["ends_on"]
+            due.append(("completion", ends_on.year, ends_on + timedelta(days=completion_due_days)))
+        filed = {r["key"] for r in self.reports.values()}
+        return [(kind, year, on) for kind, year, on in due
+                if on < today and f"{kind}:{year}" not in filed and f"{kind}:{year}" not in self.flagged]
+
+    def flag_overdue_reports(self, *, today: date, actor: Actor, annual_due_days: int | None = None,
+                             completion_due_days: int | None = None) -> int:
+        """报告逾期 (the scheduler): each missing report is flagged once."""
+        overdue = self.reports_due(today, annual_due_days=annual_due_days, completion_due_days=completion_due_days)
+        for kind, year, due_on in overdue:
+            self._report_overdue(report_kind=kind, year=year, due_on=due_on, actor=actor,
+                                 reason=f"{year} 年{'年度' if kind == 'annual' else '总结'}报告应于 {due_on} 前提交 "
+                                        f"(report due {due_on})")
+        return len(overdue)
+
+    # -- inspections and the end -------------------------------------------------------------------
+    def inspect(self, *, inspection_id: str, inspected_on: date, inspectors: list[Any], findings: str,
+                rating: str, rectification_due_on: date | None, actor: Actor) -> None:
+        """检查评估 at any time after approval; may set a rectification deadline."""
+        self.require_status("inspect", "in_progress")
+        if rating not in RATINGS:
+            raise InvalidValue("rating 须为 good / fair / poor", field="rating")
+        if not inspectors:
+            raise InvalidValue("至少一名检查人员 (at least one inspector)", field="inspectors")
+        self._inspected(inspection_id=inspection_id, inspected_on=inspected_on, inspectors=inspectors,
+                        findings=findings, rating=rating, rectification_due_on=rectification_due_on, actor=actor)
+
+    def close_rectification(self, *, inspection_id: str, note: str, actor: Actor) -> None:
+        """整改完成: an inspection's rectification is closed, with a note."""
+        found = self.rectifications.get(inspection_id)
+        if found is None or found["status"] != "open":
+            raise DomainError("没有待整改的事项 (no open rectification)", code="not_found", field="inspection_id")
+        self._rectification_closed(inspection_id=inspection_id, actor=actor, reason=reason_given(note, "note"))
+
+    def conclude(self, *, grade: str, actor: Actor) -> None:
+        """结题 with a grade, once the completion report is accepted."""
+        self.require_status("conclude", "in_progress")
+        if grade not in GRADES:
+            raise InvalidValue("grade 须为 excellent / good / pass / fail", field="grade")
+        if not any(r["kind"] == "completion" and r["status"] == "accepted" for r in self.reports.values()):
+            raise DomainError("总结报告尚未通过 (the completion report is not accepted)",
+                              code="completion_report_missing")
+        self._concluded(grade=grade, actor=actor)
