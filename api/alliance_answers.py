@@ -125,7 +125,11 @@ class AllianceAnswer(Answer):
     grade: str | UnsetType = UNSET
     recover_fen: int | UnsetType = UNSET
     history: _History | UnsetType = UNSET
+    approved_on: Annotated[str | None, Meta(description="批准日期 (day of the approval)")] | UnsetType = UNSET
+    terminated_on: Annotated[str | None, Meta(description="终止日期 (day of the termination)")] | UnsetType = UNSET
+    concluded_on: Annotated[str | None, Meta(description="结题日期 (day of the conclusion)")] | UnsetType = UNSET
     as_of: str | UnsetType = UNSET
+    known_as_of: str | UnsetType = UNSET
 
 
 class AlliancesPage(Answer):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, post
 
-from api.alliance_schemas import ApprovalIn, PaymentIn, TerminationIn
+from api.alliance_schemas import ApprovalIn, DateCorrectionIn, PaymentIn, TerminationIn
 from api.alliances import TAGS, recorded
 from api.deps import platform_of
 from api.policy import actor_of, allow
@@ -24,7 +24,7 @@ class FundingController(Controller):
         """批准立项: grants funding from the program's budget (409 budget_exceeded)."""
         p = platform_of(request)
         return await recorded(request, id, alliances.approve(id, data.granted_fen, p.clock.now(),
-                                                             actor_of(request)))
+                                                             actor_of(request), approved_on=data.approved_on))
 
     @post("/{id:uuid}/payments", opt=allow("staff"), operation_id="payTranche", status_code=200)
     async def payment(self, request: Request, id: UUID, data: PaymentIn) -> Done:
@@ -34,5 +34,14 @@ class FundingController(Controller):
     @post("/{id:uuid}/termination", opt=allow("staff"), operation_id="terminateAlliance", status_code=200)
     async def termination(self, request: Request, id: UUID, data: TerminationIn) -> Done:
         """终止: with the reason and the funds to recover (追回资金)."""
-        return await recorded(request, id, alliances.terminate(id, data.reason, data.recover_fen,
-                                                               actor_of(request)))
+        p = platform_of(request)
+        return await recorded(request, id, alliances.terminate(id, data.reason, data.recover_fen, actor_of(request),
+                                                               today=p.clock.today(), effective_on=data.effective_on))
+
+    @post("/{id:uuid}/date-corrections", opt=allow("staff"), operation_id="correctAllianceDate", status_code=200)
+    async def date_correction(self, request: Request, id: UUID, data: DateCorrectionIn) -> Done:
+        """更正生效日期: an approval's, a termination's or a conclusion's day was entered wrong; the
+        correction is an event of its own on the history (the register's as_of follows it)."""
+        p = platform_of(request)
+        return await recorded(request, id, alliances.correct_date(id, data.what, data.on, p.clock.today(),
+                                                                  data.reason, actor_of(request)))

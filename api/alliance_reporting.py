@@ -58,4 +58,6 @@ class ReportingController(Controller):
     @post("/{id:uuid}/conclusion", opt=allow("staff"), operation_id="concludeAlliance", status_code=200)
     async def conclusion(self, request: Request, id: UUID, data: ConclusionIn) -> Done:
         """结题, with a grade (after the completion report is accepted)."""
-        return await recorded(request, id, alliances.conclude(id, data.grade, actor_of(request)))
+        p = platform_of(request)
+        return await recorded(request, id, alliances.conclude(id, data.grade, actor_of(request),
+                                                              today=p.clock.today(), concluded_on=data.concluded_on))

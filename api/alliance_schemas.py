@@ -221,6 +221,8 @@ class ResolutionIn(Strict):
 # -- funding ---------------------------------------------------------------------------------------
 class ApprovalIn(Strict):
     granted_fen: Annotated[int, Meta(gt=0, le=10**13)]
+    approved_on: Annotated[date | None, Meta(description="批准日期，默认今天；补录时填写实际日期，不早于公示期结束 "
+                                                         "(day of the decision; today by default)")] = None
 
 
 class PaymentIn(Strict):
@@ -231,6 +233,14 @@ class PaymentIn(Strict):
 class TerminationIn(Strict):
     reason: LongText
     recover_fen: Fen
+    effective_on: date | None = None
+
+
+class DateCorrectionIn(Strict):
+    what: Annotated[Literal["approved", "terminated", "concluded"],
+                    Meta(description="更正哪一项的生效日期 (which decision's effective day)")]
+    on: Annotated[date, Meta(description="正确的日期 (the right day)")]
+    reason: LongText
 
 
 # -- reporting and inspection ----------------------------------------------------------------------
@@ -270,3 +280,5 @@ class ClosureIn(Strict):
 
 class ConclusionIn(Strict):
     grade: Literal["excellent", "good", "pass", "fail"]
+    concluded_on: Annotated[date | None, Meta(description="结题日期，默认今天 (day of the decision; today by default)")
+                            ] = None

@@ -14,7 +14,7 @@ The routes are grouped as the domain is (domain.alliances):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from api.policy import Principal, actor_of, allow, principal_of, signed_in
 from api.schemas import Done, MinPosition, answer
 from domain.vocabularies import sector_key
 from projections import alliances as views
+from projections import known
 from service import alliances
 
 TAGS = ["alliances 企会协作"]
@@ -80,15 +81,24 @@ class AlliancesController(Controller):
     @get("/", opt=signed_in(), operation_id="listAlliances", sync_to_thread=True)
     def list(self, request: Request, program_id: UUID | None = None, status: str | None = None,
              sector: Annotated[str | None, Parameter(max_length=100)] = None, as_of: date | None = None,
-             limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+             known_as_of: datetime | None = None, limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
              min_position: MinPosition = None) -> AlliancesPage:
-        """协议书登记: the register by program, status, sector (key or label); `as_of` a past date."""
+        """协议书登记: the register by program, status, sector (key or label); `as_of` a past date
+        (by each decision's effective day); `known_as_of` as the records stood at that instant."""
         p = platform_of(request)
         wait_for_view(p, "alliances", min_position)
         who = principal_of(request)
         sector = sector_key(sector) if sector else None  # a key or its label; 422 outside the vocabulary
-        docs = views.register(p.views, program_id=str(program_id) if program_id else None, status=status,
-                              sector=sector, as_of=as_of, limit=10_000)
+        query = {"program_id": str(program_id) if program_id else None, "status": status, "sector": sector,
+                 "as_of": as_of, "limit": 10_000}
+        if known_as_of is None:
+            docs = views.register(p.views, **query)
+        else:
+            wait_for_view(p, "audit", min_position)
+            instant = known.known_instant(known_as_of)
+            events = known.recorded_by(p.views, p.app, known.aggregates_of_type(p.views, "Alliance", instant), instant)
+            with known.as_known(p.views, [views.AlliancesView()], events) as then:
+                docs = [{**d, "known_as_of": instant} for d in views.register(then, **query)]
         visible = [v for v in (_visible(d, who) for d in docs) if v is not None]
         return answer({"items": visible[:limit], "next_cursor": None}, AlliancesPage)
 

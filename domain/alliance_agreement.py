@@ -153,6 +153,15 @@ def check_submission(agreement: dict[str, Any]) -> None:
                           code="not_enterprise_led", field="contributions")
 
 
+def effective_day(on: date | None, today: date, field: str) -> date:
+    """The day a decision took effect in the world: today unless given; never in the future."""
+    if on is None:
+        return today
+    if on > today:
+        raise InvalidValue(f"{field} 不能晚于今天 (a date in the future)", field=field)
+    return on
+
+
 def reason_given(text: str | None, field: str = "reason") -> str:
     """A decision that needs its reason (a refusal, a resolution, a note): the text, trimmed."""
     if not text or not text.strip():

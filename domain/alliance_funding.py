@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.alliance_agreement import reason_given
+from domain.alliance_agreement import effective_day, reason_given
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
 
@@ -49,8 +49,9 @@ class Budget:
 class Funding:
     """Mixed into Alliance: approval with its grant, tranches, termination."""
 
-    def approve(self, *, granted_fen: int, now: datetime, actor: Actor) -> None:
-        """Approval after a clean notice period; the Program grants the money in the same decision."""
+    def approve(self, *, granted_fen: int, now: datetime, actor: Actor, approved_on: date | None = None) -> None:
+        """Approval after a clean notice period; the Program grants the money in the same decision.
+        `approved_on`: the day of the decision when it is entered later (not before the notice ended)."""
         self.require_status("approve", "in_public_notice")
         if self.notice_ends_at is not None and now < self.notice_ends_at:
             raise DomainError("公示期未结束 (the public notice is still running)", code="notice_running")
@@ -58,7 +59,10 @@ class Funding:
             raise DomainError("尚有未处理的异议 (an objection is still open)", code="objection_open")
         if granted_fen > self.agreement["requested_funding_fen"]:
             raise InvalidValue("资助不能超过申请额 (more than requested)", field="granted_fen")
-        self._approved(granted_fen=granted_fen, agreement_version=self.agreement_version, approved_on=now.date(),
+        day = effective_day(approved_on, now.date(), "approved_on")
+        if self.notice_ends_at is not None and day < self.notice_ends_at.date():
+            raise InvalidValue("批准日期早于公示期结束 (approved before the notice ended)", field="approved_on")
+        self._approved(granted_fen=granted_fen, agreement_version=self.agreement_version, approved_on=day,
                        actor=actor)
 
     def pay(self, *, amount_fen: int, paid_on: date, actor: Actor) -> None:
@@ -71,11 +75,13 @@ class Funding:
                               field="amount_fen")
         self._paid(amount_fen=amount_fen, paid_on=paid_on, actor=actor)
 
-    def terminate(self, *, reason: str, recover_fen: int, actor: Actor) -> None:
-        """终止, with the funds to recover (追回资金, seed 000)."""
+    def terminate(self, *, reason: str, recover_fen: int, actor: Actor, today: date | None = None,
+                  effective_on: date | None = None) -> None:
+        """终止, with the funds to recover (追回资金, seed 000); `effective_on` the day it took effect."""
         self.require_status("terminate", "in_progress")
         if not 0 <= recover_fen <= self.paid_fen:
             raise InvalidValue("追回金额须在 0 到已拨付金额之间 (recovery between 0 and the amount paid)",
                                field="recover_fen")
+        day = effective_day(effective_on, today, "effective_on") if today is not None else effective_on
         self._terminated(recover_fen=recover_fen, unpaid_fen=self.granted_fen - self.paid_fen, actor=actor,
-                         reason=reason_given(reason))
+                         reason=reason_given(reason), effective_on=day)

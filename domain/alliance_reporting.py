@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from domain.alliance_agreement import reason_given
+from domain.alliance_agreement import effective_day, reason_given
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
 
 REPORT_KINDS = ("annual", "completion")
 RATINGS = ("good", "fair", "poor")
 GRADES = ("excellent", "good", "pass", "fail")
+# The decisions whose effective day may be corrected (each by an event of its own).
+CORRECTABLE = ("approved", "terminated", "concluded")
 
 
 class Reporting:
@@ -109,12 +111,46 @@ class Reporting:
             raise DomainError("没有待整改的事项 (no open rectification)", code="not_found", field="inspection_id")
         self._rectification_closed(inspection_id=inspection_id, actor=actor, reason=reason_given(note, "note"))
 
-    def conclude(self, *, grade: str, actor: Actor) -> None:
-        """结题 with a grade, once the completion report is accepted."""
+    def conclude(self, *, grade: str, actor: Actor, today: date | None = None, concluded_on: date | None = None,
+                 ) -> None:
+        """结题 with a grade, once the completion report is accepted; `concluded_on` the day of the decision."""
         self.require_status("conclude", "in_progress")
         if grade not in GRADES:
             raise InvalidValue("grade 须为 excellent / good / pass / fail", field="grade")
         if not any(r["kind"] == "completion" and r["status"] == "accepted" for r in self.reports.values()):
             raise DomainError("总结报告尚未通过 (the completion report is not accepted)",
                               code="completion_report_missing")
-        self._concluded(grade=grade, actor=actor)
+        day = effective_day(concluded_on, today, "concluded_on") if today is not None else concluded_on
+        self._concluded(grade=grade, actor=actor, effective_on=day)
+
+    def effective_dates(self) -> dict[str, date]:
+        """The effective day of each correctable decision taken so far."""
+        found = {what: getattr(self, f"{what}_on", None) for what in CORRECTABLE}
+        return {what: day for what, day in found.items() if day is not None}
+
+    def rectifications_overdue(self, today: date) -> list[tuple[str, date]]:
+        """(inspection, deadline) of each rectification still open after its deadline, not yet flagged."""
+        return [(i, date.fromisoformat(r["due_on"])) for i, r in self.rectifications.items()
+                if r["status"] == "open" and date.fromisoformat(r["due_on"]) < today and not r.get("flagged")]
+
+    def flag_overdue_rectifications(self, *, today: date, actor: Actor) -> int:
+        """整改逾期 (the scheduler): each missed rectification deadline is flagged once."""
+        overdue = self.rectifications_overdue(today)
+        for inspection_id, due_on in overdue:
+            self._rectification_overdue(inspection_id=inspection_id, due_on=due_on, actor=actor,
+                                        reason=f"整改应于 {due_on} 前完成 (rectification due {due_on})")
+        return len(overdue)
+
+    def correct_date(self, *, what: str, on: date, today: date, actor: Actor, reason: str,
+                     ref: str | None = None) -> None:
+        """更正生效日期: a wrong effective date is corrected by an event of its own (never an edit)."""
+        current = self.effective_dates()
+        if what not in CORRECTABLE:
+            raise InvalidValue(f"what 须为 {' / '.join(CORRECTABLE)}", field="what")
+        if what not in current:
+            raise DomainError("该事项尚未发生 (nothing of that kind has happened yet)", code="not_found", field="what")
+        day = effective_day(on, today, "on")
+        if day == current[what]:
+            raise InvalidValue("日期未改变 (the date is unchanged)", field="on")
+        self._date_corrected(what=what, ref=ref, on=day, previous=current[what], actor=actor,
+                             reason=reason_given(reason))

@@ -234,8 +234,10 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
         self.paid_fen += amount_fen
 
     @event("Terminated")
-    def _terminated(self, recover_fen: int, unpaid_fen: int, actor: Actor, reason: str) -> None:
+    def _terminated(self, recover_fen: int, unpaid_fen: int, actor: Actor, reason: str,
+                    effective_on: date | None = None) -> None:
         self.status = "terminated"
+        self.terminated_on = effective_on
 
     # -- amendments (domain.alliance_amendments) ----------------------------------------------------
     @event("AmendmentRequested")
@@ -301,5 +303,17 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
                                inspection_id: {**self.rectifications[inspection_id], "status": "closed"}}
 
     @event("Concluded")
-    def _concluded(self, grade: str, actor: Actor, reason: str | None = None) -> None:
+    def _concluded(self, grade: str, actor: Actor, reason: str | None = None, effective_on: date | None = None,
+                   ) -> None:
         self.status = "concluded"
+        self.concluded_on = effective_on
+
+    @event("RectificationOverdue")
+    def _rectification_overdue(self, inspection_id: str, due_on: date, actor: Actor, reason: str) -> None:
+        self.rectifications = {**self.rectifications,
+                               inspection_id: {**self.rectifications[inspection_id], "flagged": True}}
+
+    @event("DateCorrected")
+    def _date_corrected(self, what: str, ref: str | None, on: date, previous: date | None, actor: Actor,
+                        reason: str) -> None:
+        setattr(self, f"{what}_on", on)

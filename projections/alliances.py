@@ -116,8 +116,8 @@ def _objection_resolved(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _approved(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["granted_fen"] = e.granted_fen
-    _status(doc, e, pos, "approved", "in_progress", granted_fen=e.granted_fen)
+    doc.update(granted_fen=e.granted_fen, approved_on=_iso(e.approved_on))
+    _status(doc, e, pos, "approved", "in_progress", granted_fen=e.granted_fen, effective_on=_iso(e.approved_on))
 
 
 def _paid(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -187,13 +187,30 @@ def _overdue(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _concluded(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["grade"] = e.grade
-    _status(doc, e, pos, "concluded", "concluded", grade=e.grade)
+    day = _iso(getattr(e, "effective_on", None))
+    doc.update(grade=e.grade, concluded_on=day)
+    _status(doc, e, pos, "concluded", "concluded", grade=e.grade, effective_on=day)
 
 
 def _terminated(doc: dict[str, Any], e: Any, pos: int) -> None:
-    doc["recover_fen"] = e.recover_fen
-    _status(doc, e, pos, "terminated", "terminated", recover_fen=e.recover_fen)
+    day = _iso(getattr(e, "effective_on", None))
+    doc.update(recover_fen=e.recover_fen, terminated_on=day)
+    _status(doc, e, pos, "terminated", "terminated", recover_fen=e.recover_fen, effective_on=day)
+
+
+def _date_corrected(doc: dict[str, Any], e: Any, pos: int) -> None:
+    """The decision's entry takes the corrected day; the correction is an entry of its own."""
+    for entry in reversed(doc.get("history", [])):
+        if entry["event"] == e.what:
+            entry["effective_on"] = _iso(e.on)
+            break
+    doc[f"{e.what}_on"] = _iso(e.on)
+    _log(doc, e, pos, "date_corrected", decision=e.what, on=_iso(e.on), previous=_iso(e.previous))
+
+
+def _rectification_overdue(doc: dict[str, Any], e: Any, pos: int) -> None:
+    doc["rectifications"][e.inspection_id]["overdue"] = True
+    _log(doc, e, pos, "rectification_overdue", inspection_id=e.inspection_id, due_on=_iso(e.due_on))
 
 
 def _submitted(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -203,6 +220,7 @@ def _submitted(doc: dict[str, Any], e: Any, pos: int) -> None:
 class AlliancesView(DocumentView):
     name = "alliances"
     table = "view_alliances"
+    version = 2  # 2: decisions carry their effective day (effective_on) on the history
     columns: ClassVar[dict[str, str]] = {"program_id": "TEXT", "status": "TEXT", "sector": "TEXT", "title": "TEXT"}
     indexes = ("program_id", "status")
     handlers: ClassVar[dict[type, Any]] = {
@@ -215,7 +233,7 @@ class AlliancesView(DocumentView):
         A.AmendmentScreened: _amendment_screened, A.AmendmentDecided: _amendment_decided,
         A.ReportFiled: _report, A.ReportJudged: _judged, A.Inspected: _inspected, A.Concluded: _concluded,
         A.RectificationClosed: _rectified, A.ReportOverdue: _overdue,
-        A.Terminated: _terminated,
+        A.Terminated: _terminated, A.DateCorrected: _date_corrected, A.RectificationOverdue: _rectification_overdue,
     }
 
 
@@ -293,13 +311,16 @@ def get_program(db: ViewDatabase, program_id: str) -> dict[str, Any] | None:
 
 
 def status_on(doc: dict[str, Any], day: date) -> str | None:
-    """The alliance's status at the end of `day` (by recording date, UTC)."""
-    status = None
-    for entry in doc.get("history", []):
-        if entry["recorded_at"][:10] > day.isoformat():
-            break
-        status = entry["status"]
-    return status
+    """The alliance's status at the end of `day`: by each decision's effective day where it has
+    one (an approval entered later, a corrected day), else the day it was recorded (UTC)."""
+    def effective(entry: dict[str, Any]) -> str:
+        return entry.get("effective_on") or entry["recorded_at"][:10]
+
+    # The entries that changed the status (the history is in recording order; the others carry it along).
+    history = doc.get("history", [])
+    changes = [(i, e) for i, e in enumerate(history) if i == 0 or e["status"] != history[i - 1]["status"]]
+    known = [(effective(e), i, e["status"]) for i, e in changes if effective(e) <= day.isoformat()]
+    return max(known)[2] if known else None
 
 
 def register(db: ViewDatabase, *, program_id: str | None, status: str | None, sector: str | None,

@@ -296,28 +296,31 @@ def raise_objection(alliance_id: UUID, grounds: str, contact: str | None, now: d
     return command
 
 
-def approve(alliance_id: UUID, granted_fen: int, now: datetime, actor: Actor) -> Command:
+def approve(alliance_id: UUID, granted_fen: int, now: datetime, actor: Actor, approved_on: date | None = None,
+            ) -> Command:
     """批准立项: the program grants the money in the same transaction, so the
     granted total can never pass the budget, however many approve at once."""
 
     def command(uow: UnitOfWork) -> UUID:
         alliance = uow.get(Alliance, alliance_id)
         program = uow.get(Program, alliance.program_id)
-        alliance.approve(granted_fen=granted_fen, now=now, actor=actor)
+        alliance.approve(granted_fen=granted_fen, now=now, actor=actor, approved_on=approved_on)
         program.grant(alliance_id=alliance_id, amount_fen=granted_fen, actor=actor)
         return alliance_id
 
     return command
 
 
-def terminate(alliance_id: UUID, reason: str, recover_fen: int, actor: Actor) -> Command:
+def terminate(alliance_id: UUID, reason: str, recover_fen: int, actor: Actor, today: date | None = None,
+              effective_on: date | None = None) -> Command:
     """终止: what was granted but not paid, and what is recovered, return to the budget."""
 
     def command(uow: UnitOfWork) -> UUID:
         alliance = uow.get(Alliance, alliance_id)
         program = uow.get(Program, alliance.program_id)
         unpaid = alliance.granted_fen - alliance.paid_fen
-        alliance.terminate(reason=reason, recover_fen=recover_fen, actor=actor)
+        alliance.terminate(reason=reason, recover_fen=recover_fen, actor=actor, today=today,
+                           effective_on=effective_on)
         program.release(alliance_id=alliance_id, amount_fen=unpaid + recover_fen, actor=actor,
                         reason=f"联盟终止 (alliance terminated): {reason}")
         return alliance_id
@@ -453,7 +456,20 @@ def close_rectification(alliance_id: UUID, inspection_id: str, note: str, actor:
                                                                     actor=actor))
 
 
-def conclude(alliance_id: UUID, grade: str, actor: Actor) -> Command:
+def conclude(alliance_id: UUID, grade: str, actor: Actor, today: date | None = None,
+             concluded_on: date | None = None) -> Command:
     """结题, with a grade."""
-    return on_alliance(alliance_id, lambda a: a.conclude(grade=grade, actor=actor))
+    return on_alliance(alliance_id, lambda a: a.conclude(grade=grade, actor=actor, today=today,
+                                                         concluded_on=concluded_on))
+
+
+def correct_date(alliance_id: UUID, what: str, on: date, today: date, reason: str, actor: Actor) -> Command:
+    """更正生效日期 of an approval, a termination or a conclusion (an event of its own)."""
+    return on_alliance(alliance_id, lambda a: a.correct_date(what=what, on=on, today=today, actor=actor,
+                                                             reason=reason))
+
+
+def flag_overdue_rectifications(alliance_id: UUID, today: date, actor: Actor) -> Command:
+    """整改逾期: each open rectification past its deadline, flagged once."""
+    return on_alliance(alliance_id, lambda a: a.flag_overdue_rectifications(today=today, actor=actor))
 

@@ -105,6 +105,7 @@ ACCESS = {
     ("POST", "/api/v1/alliances/{id:uuid}/conclusion"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/rectifications/{inspection_id:str}/closure"): {"staff"},
     ("POST", "/api/v1/alliances/{id:uuid}/termination"): {"staff"},
+    ("POST", "/api/v1/alliances/{id:uuid}/date-corrections"): {"staff"},
     ("POST", "/api/v1/auth/login"): ANYONE,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,
     ("GET", "/api/v1/auth/me"): SIGNED_IN,

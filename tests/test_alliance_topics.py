@@ -30,6 +30,7 @@ EVENT_TOPICS = [
     "domain.alliances:Alliance.AmendmentSigned",
     "domain.alliances:Alliance.Approved",
     "domain.alliances:Alliance.Concluded",
+    "domain.alliances:Alliance.DateCorrected",  # issue 22
     "domain.alliances:Alliance.Created",
     "domain.alliances:Alliance.Declared",
     "domain.alliances:Alliance.Drafted",
@@ -41,6 +42,7 @@ EVENT_TOPICS = [
     "domain.alliances:Alliance.Paid",
     "domain.alliances:Alliance.PartyDeclared",
     "domain.alliances:Alliance.RectificationClosed",
+    "domain.alliances:Alliance.RectificationOverdue",  # issue 22
     "domain.alliances:Alliance.ReportFiled",
     "domain.alliances:Alliance.ReportJudged",
     "domain.alliances:Alliance.ReportOverdue",

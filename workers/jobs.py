@@ -20,6 +20,7 @@ from projections.alliances import in_progress
 from projections.roster import owing_dues
 from projections.sessions import due_for_attendance, due_to_close
 from service import sessions
+from service.alliances import flag_overdue_rectifications as flag_alliance_rectifications
 from service.alliances import flag_overdue_reports as flag_alliance_reports
 from service.membership import lapse_if_overdue
 
@@ -74,6 +75,16 @@ def flag_overdue_reports(platform: Any) -> int:
     flagged = 0
     for alliance_id in in_progress(platform.views):
         count, _ = platform.writer.execute(flag_alliance_reports(UUID(alliance_id), today, Actor.system()))
+        flagged += count
+    return flagged
+
+
+def flag_overdue_rectifications(platform: Any) -> int:
+    """整改逾期: funded alliances with a rectification still open after its deadline."""
+    today = platform.clock.today()
+    flagged = 0
+    for alliance_id in in_progress(platform.views):
+        count, _ = platform.writer.execute(flag_alliance_rectifications(UUID(alliance_id), today, Actor.system()))
         flagged += count
     return flagged
 

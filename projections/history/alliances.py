@@ -11,6 +11,9 @@ from domain.vocabularies import GRADE_NAMES, RATING_NAMES, label
 from projections.history import History, Names, nobody, yuan
 
 
+_DECISIONS = {"approved": "批准", "terminated": "终止", "concluded": "结题"}
+
+
 def _agreement(e: Any, n: Names, text: str) -> str:
     """An event carrying the agreement: remember its title and parties first."""
     agreement = getattr(e, "agreement", None)
@@ -76,6 +79,9 @@ HISTORY = History(
         A.RectificationClosed: _on("整改完成"),
         A.Concluded: lambda e, n: f"「{n.title(e.originator_id)}」结题，评定{label(GRADE_NAMES, e.grade)}",
         A.Terminated: lambda e, n: f"「{n.title(e.originator_id)}」终止，追回 {yuan(e.recover_fen)}：{e.reason}",
+        A.RectificationOverdue: lambda e, n: f"「{n.title(e.originator_id)}」整改逾期（应于 {e.due_on} 前完成）",
+        A.DateCorrected: lambda e, n: (f"「{n.title(e.originator_id)}」更正{_DECISIONS.get(e.what, e.what)}日期："
+                                       f"{e.previous} → {e.on}（{e.reason}）"),
     },
     links={A.Event: _parties, P.Event: nobody},
 )

@@ -14,14 +14,14 @@ from projections.alliance_figures import FIGURES
 from projections.alliances import AlliancesView, ProgramsView
 from projections.history.alliances import HISTORY
 from qihui.contexts.base import Context
-from workers.jobs import flag_overdue_reports
+from workers.jobs import flag_overdue_rectifications, flag_overdue_reports
 
 CONTEXT = Context(
     name="alliances", label="企会协作", aggregates=(Program, Alliance),
     views=lambda needs: (ProgramsView(), AlliancesView()),
     controllers=(ProgramsController, AlliancesController, AgreementsController, SelectionController,
                  FundingController, ReportingController),
-    history=HISTORY, jobs=(flag_overdue_reports,), figures=FIGURES,
+    history=HISTORY, jobs=(flag_overdue_reports, flag_overdue_rectifications), figures=FIGURES,
     pages=(AlliancePages, DeskAlliancePages, DeskReviewPages),
     personal={("Alliance", "Drafted"): ("agreement.expert_team",), ("Alliance", "Revised"): ("agreement.expert_team",),
               ("Alliance", "AmendmentRequested"): ("changes.expert_team",),
