@@ -23,6 +23,7 @@ from nats.js.errors import NotFoundError
 
 from projections.records import event_id, event_record, names_of
 from projections.store import TrackingConflict
+from workers.lease import lead
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,20 @@ class Relay:
         await asyncio.to_thread(self._advance, start, batch[-1][0])
         return len(batch)
 
+    async def resume_after_stream(self, js: Any) -> None:
+        """Start after what the stream already holds: after an outage longer than the duplicate
+        window a re-published event would no longer be dropped as a repeat."""
+        state = (await js.stream_info(STREAM)).state
+        if not state.messages:
+            return
+        last = await js.get_msg(STREAM, seq=state.last_seq)
+        published = int((last.headers or {}).get("Qihui-Position", "0"))
+        start = await asyncio.to_thread(self.position)
+        if published > start:
+            log.warning("relay: the stream already holds up to position %s (checkpoint %s); going on from there",
+                        published, start)
+            await asyncio.to_thread(self._advance, start, published)
+
     def _advance(self, old: int, new: int) -> None:
         try:
             with self.platform.views.transaction() as tx:
@@ -89,6 +104,7 @@ class Relay:
                                         reconnect_time_wait=1, allow_reconnect=True)
                 js = nc.jetstream(publish_async_max_pending=4000)
                 await ensure_stream(js)
+                await self.resume_after_stream(js)
                 backoff = 0.5
                 while not stop.is_set():
                     if not await self.publish_batch(js):
@@ -104,7 +120,8 @@ class Relay:
 
 
 def run_relay(platform: Any, stop: threading.Event) -> None:
+    """One relay publishes at a time; another waits as a standby (workers.lease)."""
     url = platform.settings.nats_url
     # The worker process reads the log in a thread per batch, so the read
     # batch size (the runner's) bounds memory; the relay trims it further.
-    asyncio.run(Relay(platform).run(stop, url))
+    lead(platform.settings, "relay", stop, lambda until: asyncio.run(Relay(platform).run(until, url)))

@@ -7,6 +7,8 @@ import logging
 import threading
 from typing import Any
 
+from workers.lease import lead
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,12 @@ def tick(platform: Any) -> dict[str, int]:
 
 def run_scheduler(platform: Any, stop: threading.Event) -> None:
     """Wake every QIHUI_SCHEDULER_INTERVAL seconds; a clock jump is caught up
-    within one interval because every tick reads the clock."""
-    while not stop.is_set():
-        tick(platform)
-        stop.wait(platform.settings.scheduler_interval)
+    within one interval because every tick reads the clock. One scheduler works at a
+    time; another waits as a standby (workers.lease)."""
+
+    def work(until: threading.Event) -> None:
+        while not until.is_set():
+            tick(platform)
+            until.wait(platform.settings.scheduler_interval)
+
+    lead(platform.settings, "scheduler", stop, work)
