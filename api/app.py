@@ -24,6 +24,7 @@ MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
 
 
 def create_app(platform: Platform) -> Litestar:
+    shared = platform.views if platform.settings.is_postgres else None
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         platform.writer.start()
@@ -48,8 +49,9 @@ def create_app(platform: Platform) -> Litestar:
             use_handler_docstrings=True,
         ),
         state=State({"platform": platform, "principals": PrincipalCache(), "limits": {
-            "sign_in": RateLimit.parse(platform.settings.rate_limit_sign_in),
-            "apply": RateLimit.parse(platform.settings.rate_limit_apply),
+            # Several replicas run on PostgreSQL: there they count in the database, together.
+            "sign_in": RateLimit.parse(platform.settings.rate_limit_sign_in, "sign_in", shared),
+            "apply": RateLimit.parse(platform.settings.rate_limit_apply, "apply", shared),
         }}),
         debug=False,
     )

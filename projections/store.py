@@ -19,6 +19,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 SCHEMA_LOCK = 0x7169687569  # "qihui" in ASCII: the advisory lock key of schema set-up
+# Shared counters of the rate limits (api.ratelimit): one row per (door, client), its window's start
+# (seconds since the epoch) and the requests counted in it, so every API replica counts the same.
+RATE_DDL = "CREATE TABLE IF NOT EXISTS qihui_rate_hits (key TEXT PRIMARY KEY, started DOUBLE PRECISION NOT NULL, " \
+           "hits INTEGER NOT NULL)"
 VERSIONS_DDL = "CREATE TABLE IF NOT EXISTS qihui_view_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS qihui_tracking ("
@@ -87,6 +91,7 @@ class ViewDatabase(ABC):
     def ensure_tracking(self, names: Iterable[str]) -> None:
         with self.transaction() as tx:
             tx.execute(TRACKING_DDL)
+            tx.execute(RATE_DDL)
             for name in names:
                 tx.execute(
                     "INSERT INTO qihui_tracking (name, position) VALUES (?, 0) "
@@ -111,6 +116,18 @@ class ViewDatabase(ABC):
         )
         if changed != 1:
             raise TrackingConflict(name)
+
+    def count_hit(self, key: str, now: float, window: float) -> tuple[float, int]:
+        """Count one request under `key` in a fixed window of `window` seconds: the window's
+        start and the requests in it, this one included (one atomic statement)."""
+        with self.transaction() as tx:
+            row = tx.fetchone(
+                "INSERT INTO qihui_rate_hits (key, started, hits) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET "
+                "hits = CASE WHEN ? - qihui_rate_hits.started >= ? THEN 1 ELSE qihui_rate_hits.hits + 1 END, "
+                "started = CASE WHEN ? - qihui_rate_hits.started >= ? THEN ? ELSE qihui_rate_hits.started END "
+                "RETURNING started, hits", (key, now, now, window, now, window, now))
+        assert row is not None
+        return float(row["started"]), int(row["hits"])
 
     @staticmethod
     def reset(tx: Tx, name: str) -> None:
