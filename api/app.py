@@ -14,30 +14,42 @@ from api.freshness import await_views
 from api.health import health, ready
 from api.idempotency import IdempotencyMiddleware
 from api.member_import import MemberImportController
+from api.ownership import OwnershipMiddleware
 from api.policy import PrincipalCache, policy_guard
 from api.problems import HANDLERS
 from api.ratelimit import RateLimit
 from qihui import contexts
 from qihui.bootstrap import Platform
+from workers.replicas import Replicas
 
 MAX_BODY = 1 << 20  # 1 MiB: nothing a form here sends is larger
 
 
 def create_app(platform: Platform) -> Litestar:
     shared = platform.views if platform.settings.is_postgres else None
+    # Several replicas on NATS: each aggregate's commands go to one of them (api.ownership).
+    replicas = (Replicas(platform.settings.nats_url, platform.settings.replica_url)
+                if platform.settings.nats_url and platform.settings.replica_url else None)
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         platform.writer.start()
         if platform.settings.run_workers:
             platform.start_workers()
-        yield
+        if replicas is not None:
+            await replicas.start()
+        try:
+            yield
+        finally:
+            if replicas is not None:
+                await replicas.stop()
 
     app = Litestar(
         route_handlers=[*contexts.controllers(), MemberImportController, health, ready,
                         *pages.routes(contexts.pages())],  # the web pages, their static files, / → the portal
         guards=[policy_guard],
         before_request=await_views,  # read-your-writes waits on the event loop, not in a thread
-        middleware=[IdempotencyMiddleware(platform)],
+        middleware=[OwnershipMiddleware(replicas), IdempotencyMiddleware(platform)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         template_config=pages.TEMPLATE_CONFIG,

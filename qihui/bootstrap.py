@@ -20,7 +20,7 @@ from service.clock import Clock
 from service.credentials import TokenSigner
 from service.keystore import KeyStore, adopt_legacy_keys, open_keystore
 from service.personal import PersonalFields
-from service.preload import load_many
+from service.preload import latest_versions, load_many
 from service.writer import CommandWriter
 
 
@@ -98,3 +98,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         clock=clock or Clock(time_zone=settings.time_zone), chain_keys=chain_keys, anchors=anchors, keys=keys,
         jobs=contexts.jobs(), figures=contexts.figures(),
     )
+                           # Other processes write to PostgreSQL too (replicas, the CLI): check what was read.
+                           latest_versions=(lambda ids: latest_versions(app, views, ids)) if settings.is_postgres
+                           else None,

@@ -43,6 +43,9 @@ class Settings:
     read_wait: float  # seconds a query with ?min_position= waits for its view before 503
     # Reverse proxies whose X-Forwarded-For is believed: addresses or CIDR networks.
     trusted_proxies: tuple[str, ...] = ()
+    # This API replica's address as the other replicas reach it (QIHUI_REPLICA_URL, e.g.
+    # http://api-1:8000): with NATS, each aggregate's commands then go to one replica (api.ownership).
+    replica_url: str | None = None
     # The hash chain's keys from QIHUI_CHAIN_KEYS_RETIRED and QIHUI_CHAIN_KEY (oldest first;
     # empty: the key ring under chain_key_dir alone), never the token key.
     chain_keys: tuple[bytes, ...] = ()
@@ -162,6 +165,7 @@ def _private_dir(path: Path) -> None:
     """Make a directory only its owner can enter (0700); an existing one is left as it is."""
     if not path.exists():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
         path.chmod(0o700)
 
 

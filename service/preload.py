@@ -46,3 +46,21 @@ def load_many(app: Application, db: ViewDatabase, ids: Iterable[UUID]) -> list[A
             aggregate = app.mapper.to_domain_event(s).mutate(aggregate)
         loaded.append(aggregate)
     return loaded
+
+
+def latest_versions(app: Application, db: ViewDatabase, ids: Iterable[UUID]) -> dict[UUID, int]:
+    """The stored version of each aggregate (one SELECT per 500): what the writer checks the
+    aggregates it read, but did not change, against before it saves."""
+    wanted = list(dict.fromkeys(ids))
+    table = app.recorder.events_table_name  # type: ignore[attr-defined]
+    keys: list[Any] = [i.hex for i in wanted] if db.dialect == "sqlite" else wanted
+    found: dict[UUID, int] = {}
+    with db.read() as tx:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in tx.fetchall(f"SELECT originator_id, MAX(originator_version) AS version FROM {table} "
+                                   f"WHERE originator_id IN ({marks}) GROUP BY originator_id", chunk):
+                originator = row["originator_id"]
+                found[originator if isinstance(originator, UUID) else UUID(originator)] = int(row["version"])
+    return found

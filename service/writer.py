@@ -70,6 +70,14 @@ class AggregateCache:
         self.app = app
         self.maxsize = maxsize
         self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self.read: set[UUID] = set()  # handed to this batch's commands
+        self._fresh: set[UUID] = set()  # loaded from the store during this batch
+
+    def begin_batch(self) -> None:
+        self.read, self._fresh = set(), set()
+
+    def held_before_batch(self, aggregate_id: UUID) -> bool:
+        return aggregate_id not in self._fresh
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         agg = self._items.get(aggregate_id)
@@ -81,6 +89,7 @@ class AggregateCache:
         except AggregateNotFoundError:
             return None
         self.put(agg)
+        self._fresh.add(agg.id)
         return agg
 
     def put(self, agg: Aggregate) -> None:
@@ -119,6 +128,7 @@ class UnitOfWork:
             if agg is None:
                 return None
             self._marks.setdefault(agg.id, len(agg.pending_events))
+            self._cache.read.add(agg.id)
         return agg if isinstance(agg, cls) else None
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
@@ -173,8 +183,11 @@ class CommandWriter:
                  deadline: float = 2.0,
                  on_commit: Callable[[int], None] | None = None,
                  load_many: Callable[[list[UUID]], list[Aggregate]] | None = None,
-                 before_save: Callable[[list[Aggregate]], None] | None = None):
+                 before_save: Callable[[list[Aggregate]], None] | None = None,
+                 latest_versions: Callable[[list[UUID]], dict[UUID, int]] | None = None):
         self.app = app
+        # Where other processes may write too: the stored versions of aggregates read (_stale_reads).
+        self.latest_versions = latest_versions
         self.before_save = before_save  # a last guard on what is about to be stored (personal data sealed)
         self.deadline = deadline
         self.load_many = load_many
@@ -277,8 +290,12 @@ class CommandWriter:
         self._batch_started = time.monotonic()
         try:
             self._prefetch(batch)
-            for job in batch:
-                self._apply(job)
+            for attempt in range(RETRIES):
+                self.cache.begin_batch()
+                for job in batch:
+                    self._apply(job)
+                if attempt == RETRIES - 1 or not self._stale_reads():
+                    break
             self._save([j for j in batch if j.outcome.error is None])
         except IntegrityError:
             # Someone else wrote one of these aggregates (another process, or a
@@ -296,6 +313,25 @@ class CommandWriter:
         self._batch_started = None
         for job in batch:
             job.done(job.outcome)
+
+    def _stale_reads(self) -> bool:
+        """Did another process change an aggregate this batch decided on but did not change
+        (an organisation's status read by a registration, say)? Then those are dropped, every
+        change of the batch undone, and the batch runs again on fresh state. Only aggregates
+        held from before the batch are checked (the others were just loaded)."""
+        if self.latest_versions is None:
+            return False
+        held = [i for i in self.cache.read if self.cache.held_before_batch(i)]
+        if not held:
+            return False
+        unchanged = {i: a.version for i in held if (a := self.cache._items.get(i)) is not None and not a.pending_events}
+        stale = [i for i, v in self.latest_versions(list(unchanged)).items() if v > unchanged.get(i, v)]
+        if not stale:
+            return False
+        log.info("writer: %s aggregate(s) changed elsewhere; running the batch again", len(stale))
+        for agg_id in [*stale, *(a.id for a in self.cache.changed())]:
+            self.cache.evict(agg_id)
+        return True
 
     def _apply(self, job: _Job) -> None:
         uow = UnitOfWork(self.cache)

@@ -38,9 +38,9 @@ def in_process_client(app: Litestar) -> Iterator[TestClient]:
 
 
 @contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    """Serve `app` with uvicorn on a loopback port, as production would."""
-    port = free_port()
+def live_server(app: Litestar, port: int | None = None) -> Iterator[str]:
+    """Serve `app` with uvicorn on a loopback port (`port`, or a free one), as production would."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,0 +1,109 @@
+"""Commands go to their aggregate's owner (workers.replicas): a command under
+/api/v1/<collection>/<id>/… that reaches a replica not owning <id> is forwarded to the
+owner as it came (method, path, query, headers, body) and the owner's answer returned,
+so one writer serves each aggregate however many replicas run. If the owner does not
+answer, the command runs here (optimistic concurrency keeps it correct) and the owner is
+left out until it heart-beats again. Every command's answer names the replica that ran it
+(`X-Qihui-Replica`). Without QIHUI_REPLICA_URL (one replica) nothing is forwarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import httpx
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {"POST", "PUT", "PATCH", "DELETE"}
+FORWARDED = "x-qihui-forwarded"
+REPLICA = "x-qihui-replica"
+_AGGREGATE = re.compile(r"^/api/v1/[a-z-]+/([0-9a-fA-F-]{32,36})(?:/|$)")
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+
+
+def aggregate_of(path: str) -> str | None:
+    found = _AGGREGATE.match(path)
+    return found[1].replace("-", "").lower() if found else None
+
+
+class OwnershipMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, replicas: Any):
+        self.replicas = replicas
+        self.client = httpx.AsyncClient(timeout=30)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        replicas = self.replicas
+        if replicas is None or scope["method"] not in COMMANDS:
+            await next_app(scope, receive, send)
+            return
+        aggregate = aggregate_of(scope["path"])
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        owner = replicas.owner(aggregate) if aggregate else None
+        if owner is None or owner[0] == replicas.me or FORWARDED in headers:
+            await next_app(scope, receive, _naming(send, replicas.me))
+            return
+        body, messages = await _body(receive)
+        try:
+            answer = await self.client.request(
+                scope["method"], owner[1] + scope["raw_path"].decode() + _query(scope),
+                headers={**{k: v for k, v in headers.items() if k not in _HOP_BY_HOP}, FORWARDED: replicas.me,
+                         "x-forwarded-for": _forwarded_for(scope, headers)}, content=body)
+        except httpx.TransportError as exc:
+            log.warning("replica %s did not answer (%s); running the command here", owner[0], exc)
+            replicas.forget(owner[0])
+            await next_app(scope, _replay(messages, receive), _naming(send, replicas.me))
+            return
+        out = [(k.encode(), v.encode("latin-1")) for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP]
+        await send({"type": "http.response.start", "status": answer.status_code,
+                    "headers": [*out, (b"content-length", str(len(answer.content)).encode())]})
+        await send({"type": "http.response.body", "body": answer.content})
+
+
+def _query(scope: Scope) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"?{query}" if query else ""
+
+
+def _forwarded_for(scope: Scope, headers: dict[str, str]) -> str:
+    client = (scope.get("client") or ("", 0))[0]
+    earlier = headers.get("x-forwarded-for")
+    return f"{earlier}, {client}" if earlier else client
+
+
+async def _body(receive: Receive) -> tuple[bytes, list[Message]]:
+    messages, chunks = [], []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks), messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def again() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return again
+
+
+def _naming(send: Send, me: str) -> Send:
+    async def named(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (REPLICA.encode(), me.encode())]}
+        await send(message)
+
+    return named
