@@ -85,7 +85,7 @@ def store(backend: str) -> Iterator[tuple[dict[str, str], PostgresServer | None]
 
 
 @contextmanager
-def api_process(env: dict[str, str]) -> Iterator[str]:
+def api_process(env: dict[str, str], port: int | None = None) -> Iterator[str]:
     """`qihui serve` in its own process (the load generator must not share its CPU time)."""
     import os
     import socket
@@ -95,9 +95,10 @@ def api_process(env: dict[str, str]) -> Iterator[str]:
 
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     qihui = str(Path(sys.executable).parent / "qihui")
     proc = subprocess.Popen([qihui, "serve", "--port", str(port)], env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
