@@ -403,7 +403,7 @@ class MembersController(Controller):
             wait_for_view(p, "audit", min_position)
             doc = roster.member_as_known(p.views, p.app, str(id), known_instant(known_as_of))
         else:
-            doc = roster.get_member(p.views, str(id))
+            doc = roster.get_member(p.views, str(id), with_changes=True)
         if doc is None:
             raise NotFoundException(f"单位 {id} 不存在 (no such organisation)")
         attendance = attendance_of(p.views, str(id))

@@ -14,7 +14,7 @@ from projections.known import recorded_by
 from projections.personal import is_sealed, keys_for, open_with, opened, person_of
 from projections.spelling import spellings
 from projections.store import Tx, ViewDatabase
-from projections.view import DocumentView, decode_doc
+from projections.view import DocumentView, decode_doc, encode
 
 
 def _entry(doc: dict[str, Any], e: Any, pos: int, what: str, **extra: Any) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def _status(doc: dict[str, Any], e: Any, pos: int, what: str, status: str) -> No
 
 
 def _change(doc: dict[str, Any], e: Any, pos: int, what: str, **details: Any) -> None:
+    # Spilled to view_roster_changes (RosterView.spills): the document keeps current state only.
     doc.setdefault("changes", []).append(_entry(doc, e, pos, what, **details))
 
 
@@ -246,7 +247,13 @@ def known_periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str |
 class RosterView(DocumentView):
     name = "roster"
     table = "view_roster"
-    version = 2  # 2: the periods as known at each recording (view_roster_known), names' pinyin
+    version = 3  # 2: periods as known (view_roster_known), names' pinyin; 3: changes as rows
+    spills = ("changes",)
+
+    def spill(self, tx: Tx, name: str, entries: list[tuple[str, Any]]) -> None:
+        tx.insert_rows(CHANGES, ("org_id", "position", "entry"),
+                       [(key, entry["position"], encode(entry)) for key, entry in entries],
+                       on_conflict="ON CONFLICT (org_id, position) DO NOTHING", types=("TEXT", "BIGINT", "TEXT"))
 
     def column_values(self, doc: dict[str, Any]) -> list[Any]:
         pinyin, initials = spellings(doc.get("name"))
@@ -332,8 +339,15 @@ QUERY_DDL = (
     "(org_id, valid_from, valid_to, status, tier)",
 )
 
-RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL, *KNOWN_DDL, *QUERY_DDL)
-RosterView.tables = (*RosterView.tables, "view_roster_periods", "view_roster_known")
+# Every change of an organisation's profile, contacts, libraries, figures… one row each, read
+# by page: an organisation edited 10,000 times writes and reads like one edited ten times.
+CHANGES = "view_roster_changes"
+CHANGES_DDL = (f"CREATE TABLE IF NOT EXISTS {CHANGES} (org_id TEXT NOT NULL, position BIGINT NOT NULL, "
+               "entry TEXT NOT NULL, PRIMARY KEY (org_id, position))",)
+RECENT_CHANGES = 50  # the profile shows the latest; the whole record is the organisation's history
+
+RosterView.ddl = (*RosterView.ddl, *PERIODS_DDL, *KNOWN_DDL, *CHANGES_DDL, *QUERY_DDL)
+RosterView.tables = (*RosterView.tables, "view_roster_periods", "view_roster_known", CHANGES)
 
 
 # -- queries ---------------------------------------------------------------------------
@@ -547,12 +561,19 @@ def owing_dues(db: ViewDatabase, year: int) -> list[tuple[str, date | None]]:
     return [(r["id"], date.fromisoformat(r["admitted_on"]) if r["admitted_on"] else None) for r in rows]
 
 
-def get_member(db: ViewDatabase, org_id: str) -> dict[str, Any] | None:
+def get_member(db: ViewDatabase, org_id: str, *, with_changes: bool = False) -> dict[str, Any] | None:
+    """The organisation's current state; `with_changes`: and its latest changes (RECENT_CHANGES,
+    oldest first; every change is on its history, GET /members/{id}/history)."""
     with db.read() as tx:
         row = tx.fetchone("SELECT doc FROM view_roster WHERE id = ?", (org_id,))
         if row is None:
             return None
-        return opened(db, _opened(tx, decode_doc(row["doc"])))  # personal fields opened with their keys
+        doc = _opened(tx, decode_doc(row["doc"]))
+        if with_changes:
+            recent = tx.fetchall(f"SELECT entry FROM {CHANGES} WHERE org_id = ? ORDER BY position DESC LIMIT ?",
+                                 (org_id, RECENT_CHANGES))
+            doc["changes"] = [decode_doc(r["entry"]) for r in reversed(recent)]
+        return opened(db, doc)  # personal fields opened with their keys
 
 
 INTERNAL = ("dues_key", "libraries_key", "applied_position")  # the view's own search keys, not the answer's
@@ -605,4 +626,5 @@ def member_as_known(db: ViewDatabase, app: Any, org_id: str, instant: str) -> di
         if handler is not None:
             handler(doc, event, position)
     doc["known_as_of"] = instant
+    doc["changes"] = doc.get("changes", [])[-RECENT_CHANGES:]
     return opened(db, _without_keys(doc))

@@ -53,6 +53,9 @@ class DocumentView(View):
     columns: ClassVar[dict[str, str]]  # column -> SQL type, copied from the doc
     indexes: ClassVar[tuple[str, ...]] = ()
     handlers: ClassVar[dict[type, Handler]]
+    # Lists a handler appends to that are not kept in the document but handed to `spill` as
+    # rows (a history that grows without bound must not make every write re-encode it).
+    spills: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -89,11 +92,20 @@ class DocumentView(View):
             for key in self.keys(e):
                 handler(docs.setdefault(key, {"id": key}), e, pos)
                 touched[key] = pos
+        spilled = {name: [(key, entry) for key in touched for entry in docs[key].pop(name, None) or ()]
+                   for name in self.spills}
         tx.insert_rows(self.table, self._names, [
             (key, pos, *self.column_values(docs[key]), _encode(docs[key]))
             for key, pos in touched.items()
         ], on_conflict=self._on_conflict, types=self._types)
+        for name, entries in spilled.items():
+            if entries:
+                self.spill(tx, name, entries)
         self.derive(tx, {key: docs[key] for key in touched})
+
+    def spill(self, tx: Tx, name: str, entries: list[tuple[str, Any]]) -> None:
+        """Write the entries handlers appended to the `name` list, as (row key, entry)."""
+        raise NotImplementedError(f"{type(self).__name__} declares spills but does not write them")
 
     def column_values(self, doc: dict[str, Any]) -> list[Any]:
         """The columns' values for a document (copied from it, unless a view computes some)."""

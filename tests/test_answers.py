@@ -86,7 +86,7 @@ def _answers_are_the_projections_documents(platform, client):
     views = platform.views
 
     member = ok(client.get(f"/api/v1/members/{org}?min_position={head}", headers=staff))
-    doc = roster.get_member(views, org)
+    doc = roster.get_member(views, org, with_changes=True)
     counts = attendance_of(views, org)
     expected = doc | {"no_show_count": counts["no_show_count"],
                       "late_cancellation_count": counts["late_cancellation_count"]}
