@@ -46,6 +46,9 @@ class Settings:
     # This API replica's address as the other replicas reach it (QIHUI_REPLICA_URL, e.g.
     # http://api-1:8000): with NATS, each aggregate's commands then go to one replica (api.ownership).
     replica_url: str | None = None
+    # Matchmaking: days after a need's deadline (or its closure request) within which its
+    # enterprise must have feedback before the need counts in the backlog (seed 003: 100 %反馈).
+    needs_feedback_days: int = 30
     # The hash chain's keys from QIHUI_CHAIN_KEYS_RETIRED and QIHUI_CHAIN_KEY (oldest first;
     # empty: the key ring under chain_key_dir alone), never the token key.
     chain_keys: tuple[bytes, ...] = ()
@@ -165,6 +168,8 @@ def _private_dir(path: Path) -> None:
     """Make a directory only its owner can enter (0700); an existing one is left as it is."""
     if not path.exists():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
+            needs_feedback_days=int(_get(env, "NEEDS_FEEDBACK_DAYS", "30") or 30),
             replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
         path.chmod(0o700)
 

@@ -14,7 +14,8 @@ from api.stats import stats_controller
 from projections.audit import AuditLogView
 from projections.history import History
 from projections.view import View
-from qihui.contexts import accounts, alliances, audit, membership, people, sessions
+from qihui.contexts import accounts, alliances, audit, matchmaking, membership, people, sessions
+from qihui.contexts import services as services_context
 from projections.figures import Figures
 from qihui.contexts.base import Context, Job, Nav, Needs
 
@@ -25,6 +26,8 @@ CONTEXTS: tuple[Context, ...] = (
     sessions.CONTEXT,
     alliances.CONTEXT,
     people.CONTEXT,
+    services_context.CONTEXT,
+    matchmaking.CONTEXT,
 )
 
 
