@@ -91,6 +91,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
                            load_many=lambda ids: load_many(app, views, ids),
+                           # Other processes write to PostgreSQL too (replicas, the CLI): check what was read.
+                           latest_versions=(lambda ids: latest_versions(app, views, ids)) if settings.is_postgres
+                           else None,
                            before_save=PersonalFields(contexts.personal()).refuse_clear)
     return Platform(
         settings=settings, app=app, views=views, runner=runner, writer=writer,
@@ -98,6 +101,3 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         clock=clock or Clock(time_zone=settings.time_zone), chain_keys=chain_keys, anchors=anchors, keys=keys,
         jobs=contexts.jobs(), figures=contexts.figures(),
     )
-                           # Other processes write to PostgreSQL too (replicas, the CLI): check what was read.
-                           latest_versions=(lambda ids: latest_versions(app, views, ids)) if settings.is_postgres
-                           else None,

@@ -133,6 +133,8 @@ class Settings:
             chain_key_dir=chain_key_dir,
             anchor_interval=float(_get(env, "ANCHOR_INTERVAL", "3600") or 3600),
             nats_url=_get(env, "NATS_URL") or None,
+            replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
+            needs_feedback_days=int(_get(env, "NEEDS_FEEDBACK_DAYS", "30") or 30),
             run_workers=(_get(env, "RUN_WORKERS", "y") or "y").lower() in ("y", "yes", "1", "true"),
             scheduler_interval=float(_get(env, "SCHEDULER_INTERVAL", "15") or 15),
             time_zone=ZoneInfo(_get(env, "TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"),
@@ -168,9 +170,6 @@ def _private_dir(path: Path) -> None:
     """Make a directory only its owner can enter (0700); an existing one is left as it is."""
     if not path.exists():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
-            needs_feedback_days=int(_get(env, "NEEDS_FEEDBACK_DAYS", "30") or 30),
-            replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
         path.chmod(0o700)
 
 
