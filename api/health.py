@@ -29,5 +29,6 @@ def ready(request: Request) -> Response[dict[str, Any]]:
         return problem(503, f"数据库不可用 (store unavailable): {type(exc).__name__}",
                        code="unavailable", headers={"Retry-After": "2"})
     views = {name: {"position": pos, "lag": max(head - pos, 0)} for name, pos in positions.items()}
+    # Notice channels: "on", or "off (not configured: …)" naming the settings missing.
     return Response({"status": "ready", "head": head, "views": views,
-                     "nats": "configured" if p.settings.nats_url else "off"})
+                     "nats": "configured" if p.settings.nats_url else "off", "notices": p.settings.notice_channels()})

@@ -42,11 +42,18 @@ class Platform:
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start_workers(self) -> None:
-        """Embedded mode: the projector and the scheduler run as threads of this process."""
+        """Embedded mode: the projector and the scheduler run as threads of this process, and the
+        notifier too once a notice channel is configured (without NATS: distributed, it is
+        `qihui worker notifier`)."""
+        from workers.notifier import run_notifier
         from workers.scheduler import run_scheduler
 
-        for name, target in (("qihui-projector", self.runner.run_forever),
-                             ("qihui-scheduler", lambda stop: run_scheduler(self, stop))):
+        workers = [("qihui-projector", self.runner.run_forever),
+                   ("qihui-scheduler", lambda stop: run_scheduler(self, stop))]
+        if not self.settings.nats_url and "on" in [v for k, v in self.settings.notice_channels().items()
+                                                   if k != "inbox"]:
+            workers.append(("qihui-notifier", lambda stop: run_notifier(self, stop)))
+        for name, target in workers:
             thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)

@@ -315,6 +315,22 @@ def members_export(file: Path, status: str | None, as_of: str | None) -> None:
     click.echo(f"wrote {file}")
 
 
+# -- schema ---------------------------------------------------------------------------
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the event store, the key store and the views, then exit: run it once
+    before the other processes (compose.yaml does). A view whose definition changed is
+    emptied and replayed here, before the API serves it. Any process does the same at start,
+    taking turns under a lock, so forgetting this step is slow, never wrong."""
+    platform = _platform()
+    try:
+        replayed = platform.runner.catch_up()
+        positions = platform.views.positions([v.name for v in platform.runner.views])
+        click.echo(f"schema ready; {replayed} events applied; every view at {min(positions.values(), default=0)}")
+    finally:
+        platform.close()
+
+
 # -- projections ---------------------------------------------------------------------
 @main.group()
 def projections() -> None:
@@ -529,6 +545,90 @@ def worker_relay() -> None:
         run_relay(platform, stop)
     finally:
         platform.close()
+
+
+@worker.command("notifier")
+def worker_notifier() -> None:
+    """Send notices (e-mail, SMS, WeChat) as events happen: a durable JetStream consumer on
+    QIHUI_EVENTS with QIHUI_NATS_URL, else following the event log directly."""
+    platform = _platform()
+    channels = {k: v for k, v in platform.settings.notice_channels().items() if k != "inbox"}
+    stop = _until_signalled()
+    click.echo("notifier: " + ", ".join(f"{k} {v}" for k, v in channels.items()))
+    try:
+        if platform.settings.nats_url:
+            from workers.notifier_nats import run_nats_notifier
+
+            click.echo(f"notifier: consuming QIHUI_EVENTS at {platform.settings.nats_url}")
+            run_nats_notifier(platform, stop)
+        else:
+            from workers.notifier import run_notifier
+
+            click.echo("notifier: following the event log")
+            run_notifier(platform, stop)
+    finally:
+        platform.close()
+
+
+# -- notices ---------------------------------------------------------------------------
+@main.group()
+def notices() -> None:
+    """Notices that could not be sent."""
+
+
+@notices.command("failed")
+@click.option("--json", "as_json", is_flag=True)
+def notices_failed(as_json: bool) -> None:
+    """Notices given up on: the dead-letter stream QIHUI_NOTICES_DLQ (with QIHUI_NATS_URL), or
+    the sends given up, refused by a gateway, or left in doubt by a worker that died."""
+    import asyncio
+
+    platform = _platform()
+    try:
+        if platform.settings.nats_url:
+            from workers.notifier_nats import dead_letters
+
+            rows = [{k: v for k, v in r.items() if k != "fact"} for r in asyncio.run(dead_letters(
+                platform.settings.nats_url))]
+        else:
+            from workers.notifier import Notifier
+
+            rows = Notifier(platform, channels={}).failed()
+    finally:
+        platform.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no failed notices")
+    for r in rows:
+        click.echo("  ".join(f"{k}={v}" for k, v in r.items()))
+
+
+@notices.command("retry")
+def notices_retry() -> None:
+    """Try the failed notices again now (what went through leaves the failed list)."""
+    import asyncio
+
+    from workers.notifier import Notifier
+
+    platform = _platform()
+    notifier = Notifier(platform)
+    try:
+        if platform.settings.nats_url:
+            from workers.notifier_nats import retry_dead_letters
+
+            sent, still = asyncio.run(retry_dead_letters(platform.settings.nats_url, notifier))
+            left = len(still)
+        else:
+            outcome = notifier.replay(sorted({r["position"] for r in notifier.failed() if r["status"] == "dead"}))
+            sent, left = outcome.sent, len(outcome.failures)
+    finally:
+        notifier.close()
+        platform.close()
+    click.echo(f"sent {sent} notices; {left} still failing")
+    if left:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

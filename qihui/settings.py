@@ -58,6 +58,41 @@ class Settings:
     # PostgreSQL, a schema of their own (QIHUI_KEYSTORE_*: another database or server).
     keystore_path: Path | None = None
     keystore_schema: str = "qihui_keys"
+    # Notice channels (workers.notifier): each is off until configured, and GET /ready says so.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_tls: str = "starttls"  # none, starttls or ssl
+    smtp_ca_file: str | None = None  # certificates to trust beside the system's (a private relay's)
+    sms_url: str | None = None
+    sms_key: str | None = None
+    sms_secret: str | None = None
+    sms_sign: str = "企会"
+    sms_templates: tuple[tuple[str, str], ...] = ()  # kind -> the gateway's approved template code
+    wechat_api: str = "https://api.weixin.qq.com"
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_templates: tuple[tuple[str, str], ...] = ()  # kind -> template id
+    # The notifier's JetStream consumer: deliveries before the dead-letter stream, the waits
+    # between them (seconds), and how long a claimed send may stay unfinished before another
+    # worker may take it over.
+    notifier_max_deliver: int = 5
+    notifier_backoff: tuple[float, ...] = (2.0, 10.0, 60.0, 300.0)
+    notifier_lease: float = 60.0
+
+    def notice_channels(self) -> dict[str, str]:
+        """Each channel: "on", or "off (…what is missing)". The inbox is always on."""
+        needed = {"email": {"QIHUI_SMTP_HOST": self.smtp_host, "QIHUI_SMTP_FROM": self.smtp_from},
+                  "sms": {"QIHUI_SMS_URL": self.sms_url, "QIHUI_SMS_KEY": self.sms_key,
+                          "QIHUI_SMS_SECRET": self.sms_secret},
+                  "wechat": {"QIHUI_WECHAT_APPID": self.wechat_appid, "QIHUI_WECHAT_SECRET": self.wechat_secret}}
+        status = {"inbox": "on"}
+        for channel, settings in needed.items():
+            missing = [name for name, value in settings.items() if not value]
+            status[channel] = f"off (not configured: {', '.join(missing)})" if missing else "on"
+        return status
 
     @property
     def anchors_file(self) -> Path:
@@ -148,7 +183,36 @@ class Settings:
             trusted_proxies=_networks(_get(env, "TRUSTED_PROXIES", "") or ""),
             keystore_path=keystore_path,
             keystore_schema=_get(env, "KEYSTORE_SCHEMA", "qihui_keys") or "qihui_keys",
+            **_notice_settings(env),
         )
+
+
+def _notice_settings(env: dict[str, str]) -> dict[str, object]:
+    """QIHUI_SMTP_*, QIHUI_SMS_*, QIHUI_WECHAT_* and QIHUI_NOTIFIER_* (every one optional)."""
+    def pairs(name: str) -> tuple[tuple[str, str], ...]:
+        spec = _get(env, name, "") or ""  # "kind=code,kind=code"
+        return tuple((k.strip(), v.strip()) for k, _, v in (p.partition("=") for p in spec.split(",")) if v.strip())
+
+    tls = (_get(env, "SMTP_TLS", "starttls") or "starttls").lower()
+    if tls not in ("none", "starttls", "ssl"):
+        raise ValueError(f"QIHUI_SMTP_TLS is {tls!r}: use none, starttls or ssl")
+    return {
+        "smtp_host": _get(env, "SMTP_HOST") or None,
+        "smtp_port": int(_get(env, "SMTP_PORT", "587") or 587),
+        "smtp_user": _get(env, "SMTP_USER") or None, "smtp_password": _get(env, "SMTP_PASSWORD") or None,
+        "smtp_from": _get(env, "SMTP_FROM") or None, "smtp_tls": tls,
+        "smtp_ca_file": _get(env, "SMTP_CA_FILE") or None,
+        "sms_url": _get(env, "SMS_URL") or None, "sms_key": _get(env, "SMS_KEY") or None,
+        "sms_secret": _get(env, "SMS_SECRET") or None, "sms_sign": _get(env, "SMS_SIGN", "企会") or "企会",
+        "sms_templates": pairs("SMS_TEMPLATES"),
+        "wechat_api": (_get(env, "WECHAT_API") or "https://api.weixin.qq.com").rstrip("/"),
+        "wechat_appid": _get(env, "WECHAT_APPID") or None, "wechat_secret": _get(env, "WECHAT_SECRET") or None,
+        "wechat_templates": pairs("WECHAT_TEMPLATES"),
+        "notifier_max_deliver": int(_get(env, "NOTIFIER_MAX_DELIVER", "5") or 5),
+        "notifier_backoff": tuple(float(x) for x in (_get(env, "NOTIFIER_BACKOFF", "2,10,60,300")
+                                                     or "2,10,60,300").split(",") if x.strip()),
+        "notifier_lease": float(_get(env, "NOTIFIER_LEASE", "60") or 60),
+    }
 
 
 def _networks(spec: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from projections.audit import AuditLogView
 from projections.history import History
 from projections.view import View
 from qihui.contexts import accounts, alliances, audit, matchmaking, membership, people, sessions
+from qihui.contexts import notices as notices_context  # (its name is also the function below)
 from qihui.contexts import services as services_context
 from projections.figures import Figures
 from qihui.contexts.base import Context, Job, Nav, Needs
@@ -26,6 +27,7 @@ CONTEXTS: tuple[Context, ...] = (
     sessions.CONTEXT,
     alliances.CONTEXT,
     people.CONTEXT,
+    notices_context.CONTEXT,
     services_context.CONTEXT,
     matchmaking.CONTEXT,
 )

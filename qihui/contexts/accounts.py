@@ -3,6 +3,7 @@
 from api.accounts import AccountsController, AuthController
 from api.pages.auth import AuthPages
 from domain.accounts import Account, Invitation, PasswordReset
+from domain.notices_accounts import NOTICES
 from domain.unique import UniqueClaim
 from projections.accounts import AccountsView, RevokedTokensView
 from projections.history.accounts import HISTORY
@@ -12,4 +13,5 @@ CONTEXT = Context(
     name="accounts", label="账号", aggregates=(Account, Invitation, PasswordReset, UniqueClaim),
     views=lambda needs: (AccountsView(), RevokedTokensView()), controllers=(AuthController, AccountsController),
     history=HISTORY, pages=(AuthPages,), personal={("Invitation", "Issued"): ("email",)},
+    notices=NOTICES,
 )

@@ -10,6 +10,7 @@ from api.pages.alliances import AlliancePages
 from api.pages.desk_alliances import DeskAlliancePages
 from api.pages.desk_reviews import DeskReviewPages
 from domain.alliances import Alliance, Program
+from domain.notices_alliances import NOTICES
 from projections.alliance_figures import FIGURES
 from projections.alliances import AlliancesView, ProgramsView
 from projections.history.alliances import HISTORY
@@ -22,7 +23,7 @@ CONTEXT = Context(
     controllers=(ProgramsController, AlliancesController, AgreementsController, SelectionController,
                  FundingController, ReportingController),
     history=HISTORY, jobs=(flag_overdue_reports, flag_overdue_rectifications), figures=FIGURES,
-    pages=(AlliancePages, DeskAlliancePages, DeskReviewPages),
+    pages=(AlliancePages, DeskAlliancePages, DeskReviewPages), notices=NOTICES,
     personal={("Alliance", "Drafted"): ("agreement.expert_team",), ("Alliance", "Revised"): ("agreement.expert_team",),
               ("Alliance", "AmendmentRequested"): ("changes.expert_team",),
               ("Alliance", "AmendmentDecided"): ("agreement.expert_team",),

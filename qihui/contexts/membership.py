@@ -3,6 +3,7 @@
 from api.members import MembersController
 from api.pages.desk_members import DeskMemberPages
 from api.pages.membership import MembershipPages
+from domain.notices_membership import NOTICES
 from domain.organisations import Organisation
 from projections.history.membership import HISTORY
 from projections.member_figures import FIGURES
@@ -17,4 +18,5 @@ CONTEXT = Context(
     personal={("Organisation", "Applied"): ("contacts",), ("Organisation", "ContactsChanged"): ("contacts",),
               ("Organisation", "ReapplicationFiled"): ("proposed.contacts",),
               ("Organisation", "ReapplicationAdopted"): ("details.contacts",)},
+    notices=NOTICES,
 )

@@ -3,6 +3,7 @@
 from api.pages.desk_sessions import DeskSessionPages
 from api.pages.sessions import SessionPages
 from api.sessions import SessionsController
+from domain.notices_sessions import NOTICES
 from domain.sessions import Session
 from projections.history.sessions import HISTORY
 from projections.session_figures import FIGURES
@@ -17,4 +18,5 @@ CONTEXT = Context(
     figures=FIGURES, pages=(SessionPages, DeskSessionPages), personal={("Session", "Registered"): ("attendees",),
                                ("Session", "AttendeeSubstituted"): ("attendee", "substitute"),
                                ("Session", "CheckedIn"): ("attendee",)},
+    notices=NOTICES,
 )
