@@ -297,10 +297,13 @@ def _is_registered(platform: Platform, credit_code: str) -> bool:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--status", default=None)
 @click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD: the roster as it stood that day.")
-def members_export(file: Path, status: str | None, as_of: str | None) -> None:
+@click.option("--known-as-of", "known_as_of", default=None,
+              help="An ISO instant (2026-03-01T09:00+08:00): the roster as the records stood then.")
+def members_export(file: Path, status: str | None, as_of: str | None, known_as_of: str | None) -> None:
     """Export the roster to FILE (.csv or .xlsx, by its extension)."""
-    from datetime import date
+    from datetime import date, datetime
 
+    from projections.known import known_instant
     from projections.roster import RosterQuery
     from service.roster_files import export_roster
 
@@ -308,7 +311,14 @@ def members_export(file: Path, status: str | None, as_of: str | None) -> None:
     platform = _platform()
     try:
         platform.runner.catch_up()
-        query = RosterQuery(status=status, as_of=date.fromisoformat(as_of) if as_of else None)
+        day = date.fromisoformat(as_of) if as_of else None
+        instant = None
+        if known_as_of:
+            moment = datetime.fromisoformat(known_as_of)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=platform.settings.time_zone)
+            instant = known_instant(moment)
+            day = day or moment.astimezone(platform.settings.time_zone).date()
+        query = RosterQuery(status=status, as_of=day, known_as_of=instant)
         file.write_bytes(export_roster(platform.views, query, fmt))
     finally:
         platform.close()

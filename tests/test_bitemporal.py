@@ -119,3 +119,25 @@ def test_a_session_roster_as_known_before_a_cancellation_and_a_promotion(client,
     assert then["confirmed"][0]["attendees"][0]["name"] == "王强" and then["confirmed"][0]["name"]
     before = client.get(f"/api/v1/sessions/{session}/roster?known_as_of=2020-01-01T00:00:00Z", headers=staff)
     assert before.status_code == 404
+
+
+def test_the_export_command_answers_as_known_at_an_instant(client, staff, platform, store_env, tmp_path):
+    import csv
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    org = ok(client.post("/api/v1/members", json=application()), 201)["id"]
+    ok(client.post(f"/api/v1/members/{org}/admit", headers=staff, json={"tier": "member"}))
+    known = datetime.now(UTC)
+    time.sleep(0.01)
+    ok(client.post(f"/api/v1/members/{org}/suspend", headers=staff, json={"reason": "欠缴会费"}))
+    platform.runner.catch_up()
+    qihui = str(Path(sys.executable).parent / "qihui")
+    out = tmp_path / "then.csv"
+    done = subprocess.run([qihui, "members", "export", str(out), "--known-as-of", known.isoformat()],
+                          env={**os.environ, **store_env}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert any("正常" in row for row in rows[1:]) and not any("暂停" in row for row in rows[1:])
