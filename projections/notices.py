@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from eventsourcing.domain import AggregateCreated
 
 from domain.accounts import Account, Invitation
 from domain.alliances import Alliance
@@ -179,6 +180,11 @@ def _directory(tx: Tx, names: Names, e: Any) -> None:
         a = e.agreement
         _upsert(tx, SUBJECTS, str(e.originator_id), {
             "title": a.get("title") or "—", "parties": [str(p) for p in (*a["enterprises"], *a["societies"])]})
+    elif isinstance(e, AggregateCreated) and getattr(e, "organisation_id", None):
+        # Any other context's aggregate created for an organisation (a need, a request…): whose it
+        # is and its title, so that its later events can tell that organisation.
+        _upsert(tx, SUBJECTS, str(e.originator_id), {"title": getattr(e, "title", None) or "—",
+                                                     "organisation_id": str(e.organisation_id)})
 
 
 _TEXT = ("title_zh", "body_zh", "title_en", "body_en")
@@ -202,6 +208,7 @@ class NoticesView(View):
     """The directory the rules read and every account's inbox (rebuildable like any view)."""
 
     name = "notices"
+    version = 2  # 2: every context's aggregates created for an organisation are remembered (subjects)
     tables = (ACCOUNTS, INVITES, SUBJECTS, INBOX)
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {ACCOUNTS} (id TEXT PRIMARY KEY, role TEXT, organisation_id TEXT, "

@@ -7,6 +7,7 @@ from api.matchmaking_parties import CampaignsController, DealsController, Solver
 from api.pages.matchmaking import DeskNeedPages, NeedPages
 from api.pages.matchmaking_texts import LABELS, MESSAGES
 from domain.matchmaking import Need
+from domain.notices_matchmaking import NOTICES
 from domain.matchmaking_meetings import Agenda
 from domain.matchmaking_parties import Campaign, Deal, Solver
 from projections.history.matchmaking import HISTORY
@@ -57,7 +58,7 @@ CONTEXT = Context(
     controllers=(CampaignsController, SolversController, NeedsController, DealsController, MeetingsController),
     history=HISTORY, jobs=(expire_needs, expire_meeting_requests), figures=FIGURES,
     personal={("Solver", "SignedUp"): ("contacts",)},
-    glossary=GLOSSARY, pages=(NeedPages, DeskNeedPages), messages=MESSAGES, labels=LABELS,
+    glossary=GLOSSARY, pages=(NeedPages, DeskNeedPages), messages=MESSAGES, labels=LABELS, notices=NOTICES,
     nav=(Nav("portal", "/needs", "nav.needs.catalogue", frozenset({"staff", "auditor", "reviewer", "member"})),
          Nav("desk", "/needs", "nav.needs.desk", frozenset({"staff", "auditor"}))),
 )

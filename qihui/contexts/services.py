@@ -13,6 +13,7 @@ from api.services import UnitsController, VisitsController
 from api.services_requests import RequestsController
 from api.services_surveys import CheckupsController, SurveysController
 from domain.errors import DomainError
+from domain.notices_services import NOTICES
 from domain.services import ServiceUnit, Visit
 from domain.services_requests import ServiceRequest
 from domain.services_surveys import Checkup, CheckupAppointment, Survey
@@ -96,7 +97,7 @@ CONTEXT = Context(
     views=lambda needs: tuple(view() for view in VIEWS),
     controllers=(UnitsController, VisitsController, RequestsController, SurveysController, CheckupsController),
     history=HISTORY, jobs=(flag_overdue_requests,), figures=FIGURES, glossary=GLOSSARY,
-    pages=(DeskServicePages, PortalServicePages), messages=MESSAGES, labels=LABELS,
+    pages=(DeskServicePages, PortalServicePages), messages=MESSAGES, labels=LABELS, notices=NOTICES,
     nav=(Nav("desk", "/requests", "nav.services.ledger", frozenset({"staff", "auditor"})),
          Nav("portal", "/requests", "nav.services.mine", frozenset({"member"}))),
 )
