@@ -12,13 +12,24 @@ import msgspec
 from msgspec import Meta
 
 from api.schemas import LongText, Note, Strict, Text, line, paragraphs
+from domain.vocabularies import (
+    CooperationArea,
+    CorrectableDecision,
+    Grade,
+    ObjectionOutcome,
+    PriorityBonus,
+    ProgressStatus,
+    Rating,
+    ReportKind,
+    ScreeningDecision,
+)
 
 Fen = Annotated[int, Meta(ge=0, le=10**13)]
 # RFC 3339; a time without an offset is read in QIHUI_TIME_ZONE (the association's), stored in UTC.
 Instant = Annotated[datetime, Meta(description="时间，无时区时按协会时区 (no offset: the association's zone)")]
-Area = Literal["strategy_consulting", "technology_information", "mass_innovation", "joint_research",
-               "technology_introduction", "talent_exchange", "other"]
-Priority = Literal["priority_sector", "cross_sector", "multi_party"]
+# The vocabularies are the domain's (domain.vocabularies), defined once.
+Area = CooperationArea
+Priority = PriorityBonus
 Criterion = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$(?!\n)",
                                 description="评审指标标识 (criterion key, e.g. innovation)")]
 Weight = Annotated[float, Meta(gt=0, le=100)]
@@ -149,7 +160,7 @@ class OverrideIn(Strict):
 
 
 class Screening(Strict):
-    decision: Literal["pass", "reject"]
+    decision: ScreeningDecision
     reasons: LongText
     override: OverrideIn | None = None
 
@@ -214,7 +225,7 @@ class ObjectionIn(Strict):
 
 
 class ResolutionIn(Strict):
-    outcome: Literal["dismissed", "upheld"]
+    outcome: ObjectionOutcome
     reason: LongText
 
 
@@ -237,7 +248,7 @@ class TerminationIn(Strict):
 
 
 class DateCorrectionIn(Strict):
-    what: Annotated[Literal["approved", "terminated", "concluded"],
+    what: Annotated[CorrectableDecision,
                     Meta(description="更正哪一项的生效日期 (which decision's effective day)")]
     on: Annotated[date, Meta(description="正确的日期 (the right day)")]
     reason: LongText
@@ -246,12 +257,12 @@ class DateCorrectionIn(Strict):
 # -- reporting and inspection ----------------------------------------------------------------------
 class Progress(Strict):
     task: Text
-    status: Literal["not_started", "in_progress", "done", "delayed"]
+    status: ProgressStatus
     note: Annotated[str, Meta(max_length=5000)] = ""
 
 
 class ReportIn(Strict):
-    kind: Literal["annual", "completion"]
+    kind: ReportKind
     year: Annotated[int, Meta(ge=2000, le=2100)]
     progress: list[Progress]
     spending_fen: Fen
@@ -270,7 +281,7 @@ class InspectionIn(Strict):
     inspected_on: date
     inspectors: Annotated[list[Annotated[str, Meta(min_length=1, max_length=50)]], Meta(min_length=1)]
     findings: LongText
-    rating: Literal["good", "fair", "poor"]
+    rating: Rating
     rectification_due_on: date | None = None
 
 
@@ -279,6 +290,6 @@ class ClosureIn(Strict):
 
 
 class ConclusionIn(Strict):
-    grade: Literal["excellent", "good", "pass", "fail"]
+    grade: Grade
     concluded_on: Annotated[date | None, Meta(description="结题日期，默认今天 (day of the decision; today by default)")
                             ] = None

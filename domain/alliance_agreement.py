@@ -13,17 +13,20 @@ amendment): the content the seed requires must be there —
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import msgspec
+
+from domain.alliance_values import AGREEMENT_FIELDS, Agreement, Value
 from domain.errors import DomainError, InvalidValue
 from domain.vocabularies import cooperation_keys, sector_key
 
-AGREEMENT_FIELDS = frozenset({
-    "title", "enterprises", "societies", "lead_enterprise_id", "lead_society_id", "cooperation_areas", "sector",
-    "other_sectors", "goals", "tasks", "work_plan", "indicators", "safeguards", "starts_on", "ends_on",
-    "budget_fen", "requested_funding_fen", "contributions", "fund_use_direction", "fund_use_scope",
-    "dedicated_account", "expert_team", "workspace"})
+__all__ = ["AGREEMENT_FIELDS", "Agreement", "check_agreement", "check_submission"]
+
+# The fields an agreement cannot do without, even as a draft.
+REQUIRED_FIELDS = tuple(f.name for f in msgspec.structs.fields(Agreement) if f.required)
 
 # What submission requires, with the seed's words (field -> requirement).
 REQUIRED_CONTENT = {
@@ -48,12 +51,16 @@ def _date(value: Any, field: str) -> date:
         raise InvalidValue(f"{field} 须为 YYYY-MM-DD (a date)", field=field) from None
 
 
-def check_agreement(agreement: dict[str, Any]) -> dict[str, Any]:
+def check_agreement(agreement: Mapping[str, Any]) -> Agreement:
     """One version of the agreement: consistent, in the vocabularies, money adding up.
-    Returns the normalised agreement (keys for labels, dates as dates, defaults filled)."""
+    Returns the normalised agreement (keys for labels, dates as dates, defaults filled).
+    `agreement` may be sent fields, an Agreement, or an Agreement with changes laid over it."""
     a = {"other_sectors": [], "work_plan": "", "indicators": [], "safeguards": "", "contributions": [],
          "fund_use_direction": "", "fund_use_scope": "", "dedicated_account": None, "workspace": "",
-         "expert_team": [], **agreement}
+         "expert_team": [], **msgspec.to_builtins(dict(agreement))}
+    missing = [field for field in REQUIRED_FIELDS if a.get(field) is None]
+    if missing:
+        raise InvalidValue(f"缺少 {missing[0]} (a required field)", field=missing[0])
     enterprises, societies = [str(p) for p in a.get("enterprises") or []], [str(p) for p in a.get("societies") or []]
     if not enterprises:
         raise InvalidValue("至少需要一家企业 (at least one enterprise)", field="enterprises")
@@ -91,7 +98,7 @@ def check_agreement(agreement: dict[str, Any]) -> dict[str, Any]:
                            f"{a['budget_fen']} 分 (contributions and funding exceed the budget)",
                            field="contributions")
     a["expert_team"] = [_expert(e, societies, a["lead_society_id"]) for e in a["expert_team"]]
-    return a
+    return Agreement.of(a)
 
 
 def _contributions(items: list[dict[str, Any]], parties: list[str]) -> list[dict[str, Any]]:
@@ -121,17 +128,19 @@ def _expert(expert: dict[str, Any], societies: list[str], lead_society: str) -> 
     return {**expert, "society_id": society}
 
 
-def enterprise_contribution(agreement: dict[str, Any]) -> int:
+def enterprise_contribution(agreement: Mapping[str, Any]) -> int:
     enterprises = set(agreement["enterprises"])
     return sum(c["amount_fen"] for c in agreement.get("contributions") or [] if c["party_id"] in enterprises)
 
 
-def missing_content(agreement: dict[str, Any]) -> list[str]:
+def missing_content(agreement: Mapping[str, Any]) -> list[str]:
     """The fields of REQUIRED_CONTENT the agreement leaves empty."""
     return [field for field in REQUIRED_CONTENT if not _filled(agreement.get(field))]
 
 
 def _filled(value: Any) -> bool:
+    if isinstance(value, Value):
+        value = value.plain()
     if isinstance(value, str):
         return bool(value.strip())
     if isinstance(value, dict):
@@ -139,14 +148,14 @@ def _filled(value: Any) -> bool:
     return bool(value)
 
 
-def check_submission(agreement: dict[str, Any]) -> None:
+def check_submission(agreement: Agreement) -> None:
     """What the seed requires before the association receives the agreement."""
     missing = missing_content(agreement)
     if missing:
         listed = "、".join(REQUIRED_CONTENT[m] for m in missing)
         raise DomainError(f"协议书缺少：{listed} (the agreement lacks {', '.join(missing)})",
                           code="agreement_incomplete", field=missing[0])
-    own, requested = enterprise_contribution(agreement), agreement["requested_funding_fen"]
+    own, requested = enterprise_contribution(agreement), agreement.requested_funding_fen
     if own <= requested:
         raise DomainError(f"{ENTERPRISE_LED_RULE}；企业自筹 {own} 分，申请资助 {requested} 分 "
                           f"(R&D investment must be enterprise-led: own {own} fen <= requested {requested} fen)",

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.alliance_agreement import AGREEMENT_FIELDS, check_agreement, check_submission, reason_given
 from domain.alliance_selection import check_override, failed_checks
+from domain.alliance_values import Agreement
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
 
@@ -37,16 +38,16 @@ class Amending:
         self._amendment_requested(amendment_id=amendment_id, changes=changes, actor=actor,
                                   reason=reason_given(reason))
 
-    def amended_agreement(self, amendment_id: str) -> dict[str, Any]:
+    def amended_agreement(self, amendment_id: str) -> Agreement:
         return check_agreement({**self.agreement, **self._pending_amendment(amendment_id)["changes"]})
 
     def amended_parties(self, amendment_id: str) -> list[str] | None:
         """The parties after an amendment, when it changes them (else None)."""
         after = self.amended_agreement(amendment_id)
-        parties = [*after["enterprises"], *after["societies"]]
+        parties = after.parties()
         return parties if set(parties) != set(self.parties()) else None
 
-    def agreement_awaiting_screening(self, party: str) -> dict[str, Any]:
+    def agreement_awaiting_screening(self, party: str) -> Agreement:
         """After approval a party declares only for a pending change of parties not yet screened."""
         for amendment_id, amendment in self.amendments.items():
             if amendment["status"] == "requested" and amendment.get("screening") is None:

@@ -57,7 +57,7 @@ class Funding:
             raise DomainError("公示期未结束 (the public notice is still running)", code="notice_running")
         if self.open_objections():
             raise DomainError("尚有未处理的异议 (an objection is still open)", code="objection_open")
-        if granted_fen > self.agreement["requested_funding_fen"]:
+        if granted_fen > self.agreement.requested_funding_fen:
             raise InvalidValue("资助不能超过申请额 (more than requested)", field="granted_fen")
         day = effective_day(approved_on, now.date(), "approved_on")
         if self.notice_ends_at is not None and day < self.notice_ends_at.date():

@@ -12,14 +12,22 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.alliance_agreement import effective_day, reason_given
+from domain.alliance_values import progress_of
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
+from domain.vocabularies import (
+    REPORT_KIND_NAMES,
+    CorrectableDecision,
+    Grade,
+    Rating,
+    ReportKind,
+    keys,
+    label,
+    require_key,
+)
 
-REPORT_KINDS = ("annual", "completion")
-RATINGS = ("good", "fair", "poor")
-GRADES = ("excellent", "good", "pass", "fail")
 # The decisions whose effective day may be corrected (each by an event of its own).
-CORRECTABLE = ("approved", "terminated", "concluded")
+CORRECTABLE = keys(CorrectableDecision)
 
 
 class Reporting:
@@ -28,7 +36,7 @@ class Reporting:
     def annual_report_years(self) -> list[int]:
         """The full calendar years of the agreed period, but the last: its report is
         the completion report. A part-year asks for no annual report."""
-        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        starts_on, ends_on = self.agreement.starts_on, self.agreement.ends_on
         first = starts_on.year if starts_on <= date(starts_on.year, 1, 1) else starts_on.year + 1
         return [y for y in range(first, ends_on.year + 1) if date(y, 12, 31) < ends_on]
 
@@ -36,20 +44,19 @@ class Reporting:
                     spending_fen: int, outcomes: str, actor: Actor) -> str:
         """年度报告 / 总结报告. Filing again for a returned report is its resubmission."""
         self.require_status("file a report", "in_progress")
-        if kind not in REPORT_KINDS:
-            raise InvalidValue("kind 须为 annual 或 completion", field="kind")
+        require_key(ReportKind, kind, "kind")
         if spending_fen < 0:
             raise InvalidValue("支出不能为负 (spending must not be negative)", field="spending_fen")
-        starts_on, ends_on = self.agreement["starts_on"], self.agreement["ends_on"]
+        starts_on, ends_on = self.agreement.starts_on, self.agreement.ends_on
         if kind == "annual" and not starts_on.year <= year <= ends_on.year:
             raise InvalidValue(f"年度报告的年份须在协议期 {starts_on.year}–{ends_on.year} 内 (year outside the "
                                "agreed period)", field="year")
         key = f"{kind}:{year}"
-        existing = next((rid for rid, r in self.reports.items() if r["key"] == key), None)
-        if existing is not None and self.reports[existing]["status"] != "returned":
+        existing = next((rid for rid, r in self.reports.items() if r.key == key), None)
+        if existing is not None and self.reports[existing].status != "returned":
             raise DomainError("该报告已提交 (this report was already filed)", code="report_exists", field="year")
         report_id = existing or report_id
-        self._report_filed(report_id=report_id, report_kind=kind, year=year, progress=progress,
+        self._report_filed(report_id=report_id, report_kind=kind, year=year, progress=progress_of(progress),
                            spending_fen=spending_fen, outcomes=outcomes, actor=actor)
         return report_id
 
@@ -57,7 +64,7 @@ class Reporting:
         report = self.reports.get(report_id)
         if report is None:
             raise DomainError("报告不存在 (no such report)", code="not_found", field="report_id")
-        if report["status"] != "filed":
+        if report.status != "filed":
             raise DomainError("报告不在待审状态 (the report is not awaiting a decision)", code="report_not_pending")
         if not accept:
             comment = reason_given(comment, "reasons")
@@ -76,9 +83,9 @@ class Reporting:
             due += [("annual", y, date(y, 12, 31) + timedelta(days=annual_due_days))
                     for y in self.annual_report_years()]
         if completion_due_days is not None:
-            ends_on = self.agreement["ends_on"]
+            ends_on = self.agreement.ends_on
             due.append(("completion", ends_on.year, ends_on + timedelta(days=completion_due_days)))
-        filed = {r["key"] for r in self.reports.values()}
+        filed = {r.key for r in self.reports.values()}
         return [(kind, year, on) for kind, year, on in due
                 if on < today and f"{kind}:{year}" not in filed and f"{kind}:{year}" not in self.flagged]
 
@@ -88,7 +95,7 @@ class Reporting:
         overdue = self.reports_due(today, annual_due_days=annual_due_days, completion_due_days=completion_due_days)
         for kind, year, due_on in overdue:
             self._report_overdue(report_kind=kind, year=year, due_on=due_on, actor=actor,
-                                 reason=f"{year} 年{'年度' if kind == 'annual' else '总结'}报告应于 {due_on} 前提交 "
+                                 reason=f"{year} 年{label(REPORT_KIND_NAMES, kind)}应于 {due_on} 前提交 "
                                         f"(report due {due_on})")
         return len(overdue)
 
@@ -97,8 +104,7 @@ class Reporting:
                 rating: str, rectification_due_on: date | None, actor: Actor) -> None:
         """检查评估 at any time after approval; may set a rectification deadline."""
         self.require_status("inspect", "in_progress")
-        if rating not in RATINGS:
-            raise InvalidValue("rating 须为 good / fair / poor", field="rating")
+        require_key(Rating, rating, "rating")
         if not inspectors:
             raise InvalidValue("至少一名检查人员 (at least one inspector)", field="inspectors")
         self._inspected(inspection_id=inspection_id, inspected_on=inspected_on, inspectors=inspectors,
@@ -107,7 +113,7 @@ class Reporting:
     def close_rectification(self, *, inspection_id: str, note: str, actor: Actor) -> None:
         """整改完成: an inspection's rectification is closed, with a note."""
         found = self.rectifications.get(inspection_id)
-        if found is None or found["status"] != "open":
+        if found is None or found.status != "open":
             raise DomainError("没有待整改的事项 (no open rectification)", code="not_found", field="inspection_id")
         self._rectification_closed(inspection_id=inspection_id, actor=actor, reason=reason_given(note, "note"))
 
@@ -115,9 +121,8 @@ class Reporting:
                  ) -> None:
         """结题 with a grade, once the completion report is accepted; `concluded_on` the day of the decision."""
         self.require_status("conclude", "in_progress")
-        if grade not in GRADES:
-            raise InvalidValue("grade 须为 excellent / good / pass / fail", field="grade")
-        if not any(r["kind"] == "completion" and r["status"] == "accepted" for r in self.reports.values()):
+        require_key(Grade, grade, "grade")
+        if not any(r.kind == "completion" and r.status == "accepted" for r in self.reports.values()):
             raise DomainError("总结报告尚未通过 (the completion report is not accepted)",
                               code="completion_report_missing")
         day = effective_day(concluded_on, today, "concluded_on") if today is not None else concluded_on
@@ -130,8 +135,8 @@ class Reporting:
 
     def rectifications_overdue(self, today: date) -> list[tuple[str, date]]:
         """(inspection, deadline) of each rectification still open after its deadline, not yet flagged."""
-        return [(i, date.fromisoformat(r["due_on"])) for i, r in self.rectifications.items()
-                if r["status"] == "open" and date.fromisoformat(r["due_on"]) < today and not r.get("flagged")]
+        return [(i, r.due_on) for i, r in self.rectifications.items()
+                if r.status == "open" and r.due_on < today and not r.flagged]
 
     def flag_overdue_rectifications(self, *, today: date, actor: Actor) -> int:
         """整改逾期 (the scheduler): each missed rectification deadline is flagged once."""
@@ -145,8 +150,7 @@ class Reporting:
                      ref: str | None = None) -> None:
         """更正生效日期: a wrong effective date is corrected by an event of its own (never an edit)."""
         current = self.effective_dates()
-        if what not in CORRECTABLE:
-            raise InvalidValue(f"what 须为 {' / '.join(CORRECTABLE)}", field="what")
+        require_key(CorrectableDecision, what, "what")
         if what not in current:
             raise DomainError("该事项尚未发生 (nothing of that kind has happened yet)", code="not_found", field="what")
         day = effective_day(on, today, "on")

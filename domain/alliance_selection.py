@@ -18,6 +18,7 @@ from domain.alliance_agreement import reason_given
 from domain.alliance_review import review_complete
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
+from domain.vocabularies import ObjectionOutcome, ScreeningDecision, require_key
 
 
 def failed_checks(eligibility: dict[str, Any]) -> list[dict[str, Any]]:
@@ -28,8 +29,7 @@ def failed_checks(eligibility: dict[str, Any]) -> list[dict[str, Any]]:
 def check_override(decision: str, eligibility: dict[str, Any], override: str | None) -> str | None:
     """Screening binds: a failed report passes only with an override naming its reason;
     an override is meaningless on a passed report or a rejection."""
-    if decision not in ("pass", "reject"):
-        raise InvalidValue("decision 须为 pass 或 reject", field="decision")
+    require_key(ScreeningDecision, decision, "decision")
     if decision == "pass" and not eligibility["passed"]:
         if override is None or not override.strip():
             listed = "、".join(f"{c['name']}" for c in failed_checks(eligibility))
@@ -125,8 +125,7 @@ class Selection:
             raise DomainError("异议不存在 (no such objection)", code="not_found", field="objection_id")
         if objection["status"] != "open":
             raise DomainError("该异议已处理 (already resolved)", code="objection_resolved")
-        if outcome not in ("dismissed", "upheld"):
-            raise InvalidValue("outcome 须为 dismissed 或 upheld", field="outcome")
+        require_key(ObjectionOutcome, outcome, "outcome")
         self._objection_resolved(objection_id=objection_id, outcome=outcome, actor=actor,
                                  reason=reason_given(reason))
 

@@ -24,7 +24,7 @@ class Signing:
     """Mixed into Alliance: drafting, declaring, signing and submitting."""
 
     def parties(self) -> list[str]:
-        return [*self.agreement["enterprises"], *self.agreement["societies"]]
+        return self.agreement.parties()
 
     def revise(self, *, agreement: dict[str, Any], actor: Actor) -> None:
         """A new version of the agreement; every signature on the old one is void."""
@@ -40,9 +40,9 @@ class Signing:
         self.require_status("declare", "draft", "in_progress")
         party = str(party_id)
         agreement = self.agreement if self.status == "draft" else self.agreement_awaiting_screening(party)
-        if party in agreement["enterprises"]:
+        if party in agreement.enterprises:
             fields = ENTERPRISE_DECLARATION
-        elif party in agreement["societies"]:
+        elif party in agreement.societies:
             fields = SOCIETY_DECLARATION
         else:
             raise DomainError("只有联盟各方可以申报 (only parties declare)", code="not_a_party", field="party_id")

@@ -30,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
+from msgspec.structs import replace
 
 from domain.alliance_agreement import AGREEMENT_FIELDS, check_agreement
 from domain.alliance_amendments import Amending
@@ -38,10 +39,11 @@ from domain.alliance_reporting import Reporting
 from domain.alliance_review import Ranking, check_settings, default_settings, opened_settings, ordered
 from domain.alliance_selection import Selection
 from domain.alliance_signing import Signing
+from domain.alliance_values import Agreement, ProgressItem, Rectification, ReportRecord, typed_since_v2, upcast_v1_v2
 from domain.errors import InvalidValue
 from domain.model import Entity
 from domain.values import Actor
-from domain.vocabularies import COOPERATION_CONTENTS, priority_sector_keys
+from domain.vocabularies import COOPERATION_CONTENTS, AllianceStatus, Grade, Rating, ReportKind, priority_sector_keys
 
 __all__ = ["AGREEMENT_FIELDS", "COOPERATION_AREAS", "Alliance", "Program", "check_agreement"]
 
@@ -128,19 +130,22 @@ class Program(Ranking, Budget, Entity):
 # -- the alliance -------------------------------------------------------------------------------
 class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
     LABEL = "联盟"
+    # Snapshots of version 1 held the agreement, reports and rectifications as plain dicts (before issue 14).
+    class_version = 2
+    upcast_v1_v2 = staticmethod(upcast_v1_v2)
 
     @classmethod
     def draft(cls, *, program_id: UUID, agreement: dict[str, Any], actor: Actor) -> Alliance:
         return cls(program_id=program_id, agreement=check_agreement(agreement), actor=actor)
 
     @event("Drafted")
-    def __init__(self, program_id: UUID, agreement: dict[str, Any], actor: Actor, reason: str | None = None):
+    def __init__(self, program_id: UUID, agreement: Agreement, actor: Actor, reason: str | None = None):
         self.program_id = program_id
         self.agreement = agreement
         self.agreement_version = 1
         self.signatures: list[str] = []
         self.declarations: dict[str, dict[str, Any]] = {}  # party id -> its own declaration
-        self.status = "draft"
+        self.status: AllianceStatus = "draft"
         self.eligibility: dict[str, Any] | None = None
         self.reviewers: dict[str, dict[str, Any]] = {}  # account id -> {declared, scores, recommend, ...}
         self.final_score: float | None = None
@@ -148,14 +153,14 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
         self.objections: dict[str, dict[str, Any]] = {}
         self.granted_fen = 0
         self.paid_fen = 0
-        self.reports: dict[str, dict[str, Any]] = {}
-        self.rectifications: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, ReportRecord] = {}
+        self.rectifications: dict[str, Rectification] = {}  # by inspection id
         self.amendments: dict[str, dict[str, Any]] = {}
         self.flagged: list[str] = []
 
     # -- drafting, declaring and signing (domain.alliance_signing) --------------------------------
     @event("Revised")
-    def _revised(self, agreement: dict[str, Any], voided: list[str], actor: Actor, reason: str | None = None) -> None:
+    def _revised(self, agreement: Agreement, voided: list[str], actor: Actor, reason: str | None = None) -> None:
         self.agreement = agreement
         self.agreement_version += 1
         self.signatures = []
@@ -259,13 +264,13 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
             "screening": {"decision": decision, "eligibility": {**eligibility, "override": override}}}}
 
     @event("AmendmentDecided")
-    def _amendment_decided(self, amendment_id: str, approved: bool, agreement: dict[str, Any] | None, actor: Actor,
+    def _amendment_decided(self, amendment_id: str, approved: bool, agreement: Agreement | None, actor: Actor,
                            reason: str) -> None:
         self.amendments = {**self.amendments, amendment_id: {
             **self.amendments[amendment_id], "status": "approved" if approved else "refused"}}
         if approved and agreement is not None:
             amendment = self.amendments[amendment_id]
-            if {*agreement["enterprises"], *agreement["societies"]} != set(self.parties()):
+            if set(agreement.parties()) != set(self.parties()):
                 self.signatures = list(amendment.get("signatures", []))  # the signatures on the amendment bind
                 if amendment.get("screening"):
                     self.eligibility = amendment["screening"]["eligibility"]
@@ -274,36 +279,34 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
 
     # -- reports, inspections, the end (domain.alliance_reporting) ----------------------------------
     @event("ReportFiled")
-    def _report_filed(self, report_id: str, report_kind: str, year: int, progress: list[dict[str, Any]],
+    def _report_filed(self, report_id: str, report_kind: ReportKind, year: int, progress: list[ProgressItem],
                       spending_fen: int, outcomes: str, actor: Actor, reason: str | None = None) -> None:
-        previous = self.reports.get(report_id, {})
-        self.reports = {**self.reports, report_id: {"key": f"{report_kind}:{year}", "kind": report_kind,
-                                                   "year": year, "status": "filed",
-                                                   "version": previous.get("version", 0) + 1}}
+        previous = self.reports.get(report_id)
+        self.reports = {**self.reports, report_id: ReportRecord(kind=report_kind, year=year, status="filed",
+                                                               version=previous.version + 1 if previous else 1)}
 
     @event("ReportJudged")
     def _report_judged(self, report_id: str, accepted: bool, actor: Actor, reason: str | None) -> None:
-        self.reports = {**self.reports, report_id: {**self.reports[report_id],
-                                                   "status": "accepted" if accepted else "returned"}}
+        self.reports = {**self.reports, report_id: replace(self.reports[report_id],
+                                                          status="accepted" if accepted else "returned")}
 
     @event("ReportOverdue")
-    def _report_overdue(self, report_kind: str, year: int, due_on: date, actor: Actor, reason: str) -> None:
+    def _report_overdue(self, report_kind: ReportKind, year: int, due_on: date, actor: Actor, reason: str) -> None:
         self.flagged = [*self.flagged, f"{report_kind}:{year}"]
 
     @event("Inspected")
-    def _inspected(self, inspection_id: str, inspected_on: date, inspectors: list[Any], findings: str, rating: str,
+    def _inspected(self, inspection_id: str, inspected_on: date, inspectors: list[Any], findings: str, rating: Rating,
                    rectification_due_on: date | None, actor: Actor, reason: str | None = None) -> None:
         if rectification_due_on is not None:
-            self.rectifications = {**self.rectifications, inspection_id: {"due_on": rectification_due_on.isoformat(),
-                                                                          "status": "open"}}
+            self.rectifications = {**self.rectifications, inspection_id: Rectification(due_on=rectification_due_on)}
 
     @event("RectificationClosed")
     def _rectification_closed(self, inspection_id: str, actor: Actor, reason: str) -> None:
         self.rectifications = {**self.rectifications,
-                               inspection_id: {**self.rectifications[inspection_id], "status": "closed"}}
+                               inspection_id: replace(self.rectifications[inspection_id], status="closed")}
 
     @event("Concluded")
-    def _concluded(self, grade: str, actor: Actor, reason: str | None = None, effective_on: date | None = None,
+    def _concluded(self, grade: Grade, actor: Actor, reason: str | None = None, effective_on: date | None = None,
                    ) -> None:
         self.status = "concluded"
         self.concluded_on = effective_on
@@ -311,9 +314,12 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
     @event("RectificationOverdue")
     def _rectification_overdue(self, inspection_id: str, due_on: date, actor: Actor, reason: str) -> None:
         self.rectifications = {**self.rectifications,
-                               inspection_id: {**self.rectifications[inspection_id], "flagged": True}}
+                               inspection_id: replace(self.rectifications[inspection_id], flagged=True)}
 
     @event("DateCorrected")
     def _date_corrected(self, what: str, ref: str | None, on: date, previous: date | None, actor: Actor,
                         reason: str) -> None:
         setattr(self, f"{what}_on", on)
+
+
+typed_since_v2(Alliance)

@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.alliance_values import Agreement, ProgressItem, Rectification, ReportRecord, Value
 from domain.values import Actor
 
 
@@ -34,6 +35,34 @@ class ActorAsDict(Transcoding):
         return Actor(**data)
 
 
+class ValueAsDict(Transcoding):
+    """A typed value of the domain (a frozen msgspec Struct) stored as its JSON object."""
+
+    def __init__(self, value_type: type[Value], name: str):
+        self._type, self._name = value_type, name
+
+    @property
+    def type(self) -> type:  # type: ignore[override]
+        return self._type
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._name
+
+    def encode(self, obj: Value) -> dict[str, Any]:
+        return obj.plain()
+
+    def decode(self, data: dict[str, Any]) -> Value:
+        return self._type.of(data)
+
+
+# The typed values events carry, each under a name stored with it (never rename one).
+# (ReportRecord and Rectification live in the Alliance's snapshots.)
+VALUES: tuple[tuple[type[Value], str], ...] = ((Agreement, "alliance_agreement"), (ProgressItem, "alliance_progress"),
+                                               (ReportRecord, "alliance_report_record"),
+                                               (Rectification, "alliance_rectification"))
+
+
 class Qihui(Application):
     # The name gives every setting its QIHUI_ prefix (QIHUI_PERSISTENCE_MODULE, …).
     name = "qihui"
@@ -47,3 +76,5 @@ class Qihui(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(ActorAsDict())
+        for value_type, name in VALUES:
+            transcoder.register(ValueAsDict(value_type, name))

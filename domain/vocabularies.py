@@ -9,8 +9,37 @@ turns a label into its key and refuses anything outside the vocabulary, so
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal, get_args
 
 from domain.errors import InvalidValue
+
+# The stored keys as types (msgspec and the OpenAPI document read them), each checked
+# below against its labelled vocabulary so that the two never drift apart.
+PrioritySector = Literal["optoelectronics", "biomedicine_health", "new_materials", "opto_mechatronics",
+                         "resources_environment", "new_energy_efficiency", "high_tech_services",
+                         "agriculture_rural"]
+Sector = Literal[PrioritySector, "other"]
+CooperationArea = Literal["strategy_consulting", "technology_information", "mass_innovation", "joint_research",
+                          "technology_introduction", "talent_exchange", "other"]
+ReportKind = Literal["annual", "completion"]
+ProgressStatus = Literal["not_started", "in_progress", "done", "delayed"]
+Rating = Literal["good", "fair", "poor"]
+Grade = Literal["excellent", "good", "pass", "fail"]
+ScreeningDecision = Literal["pass", "reject"]
+ObjectionOutcome = Literal["dismissed", "upheld"]
+PriorityBonus = Literal["priority_sector", "cross_sector", "multi_party"]
+CorrectableDecision = Literal["approved", "terminated", "concluded"]
+# An alliance's way (domain.alliances): approval puts it in progress.
+AllianceStatus = Literal["draft", "submitted", "rejected", "under_review", "recommended", "not_recommended",
+                         "in_public_notice", "not_approved", "in_progress", "concluded", "terminated"]
+
+
+def keys(vocabulary: object) -> tuple[str, ...]:
+    """The keys of a Literal vocabulary, in its order (nested Literals flattened)."""
+    found: list[str] = []
+    for arg in get_args(vocabulary):
+        found += keys(arg) if get_args(arg) else [arg]
+    return tuple(found)
 
 # 三（三）2015年重点支持方向: the eight priority sectors, in the seed's order.
 PRIORITY_SECTORS: Mapping[str, str] = {
@@ -56,6 +85,20 @@ ROLE_NAMES: Mapping[str, str] = {"staff": "秘书处", "auditor": "审计", "rev
                                  "system": "系统", "public": "公众"}
 RATING_NAMES: Mapping[str, str] = {"good": "好", "fair": "一般", "poor": "差"}
 GRADE_NAMES: Mapping[str, str] = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+REPORT_KIND_NAMES: Mapping[str, str] = {"annual": "年度报告", "completion": "总结报告"}
+
+for _typed, _named in ((PrioritySector, PRIORITY_SECTORS), (Sector, SECTORS), (CooperationArea, COOPERATION_CONTENTS),
+                       (Rating, RATING_NAMES), (Grade, GRADE_NAMES), (ReportKind, REPORT_KIND_NAMES)):
+    assert keys(_typed) == tuple(_named), (_typed, tuple(_named))  # one vocabulary, two faces: same keys, same order
+
+
+def require_key(vocabulary: object, value: str, field: str) -> str:
+    """`value` when it is one of a Literal vocabulary's keys (a domain command called
+    without the API's schema in front of it)."""
+    allowed = keys(vocabulary)
+    if value not in allowed:
+        raise InvalidValue(f"{field} 须为 {' / '.join(allowed)}", field=field)
+    return value
 
 
 def label(vocabulary: Mapping[str, str], key: str | None) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from domain.alliance_review import PRIORITIES, opened_settings, ordered
+from domain.alliance_values import Agreement
 from domain.alliances import Alliance, Program
 from domain.vocabularies import PRIORITY_SECTORS, SECTORS
 from projections.personal import opened
@@ -31,13 +32,13 @@ def _status(doc: dict[str, Any], e: Any, pos: int, what: str, status: str, **det
     _log(doc, e, pos, what, **details)
 
 
-def _version(doc: dict[str, Any], e: Any, pos: int, agreement: dict[str, Any]) -> None:
+def _version(doc: dict[str, Any], e: Any, pos: int, typed: Agreement) -> None:
+    agreement = typed.plain()  # the document holds JSON (dates as YYYY-MM-DD)
     doc.setdefault("versions", []).append({"version": len(doc.get("versions", [])) + 1, "agreement": agreement,
                                            "recorded_at": e.timestamp.isoformat(), "position": pos})
-    doc.update(agreement=agreement, agreement_version=len(doc["versions"]), title=agreement["title"],
-               sector=agreement["sector"], sector_label=SECTORS.get(agreement["sector"], agreement["sector"]),
-               signatures=[],
-               parties=[*agreement["enterprises"], *agreement["societies"]])
+    doc.update(agreement=agreement, agreement_version=len(doc["versions"]), title=typed.title,
+               sector=typed.sector, sector_label=SECTORS.get(typed.sector, typed.sector), signatures=[],
+               parties=typed.parties())
 
 
 def _drafted(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -161,8 +162,8 @@ def _report(doc: dict[str, Any], e: Any, pos: int) -> None:
     versions = doc["reports"].get(e.report_id, {}).get("versions", [])
     doc["reports"][e.report_id] = {
         "id": e.report_id, "kind": e.report_kind, "year": e.year, "status": "filed",
-        "versions": [*versions, {"progress": e.progress, "spending_fen": e.spending_fen, "outcomes": e.outcomes,
-                                 "filed_at": e.timestamp.isoformat()}]}
+        "versions": [*versions, {"progress": [item.plain() for item in e.progress], "spending_fen": e.spending_fen,
+                                 "outcomes": e.outcomes, "filed_at": e.timestamp.isoformat()}]}
 
 
 def _judged(doc: dict[str, Any], e: Any, pos: int) -> None:

@@ -118,7 +118,7 @@ def revise(alliance_id: UUID, agreement: dict[str, Any], actor: Actor) -> Comman
         alliance = uow.get(Alliance, alliance_id)
         _acting_party(actor, alliance.parties())
         _check_parties(uow, agreement)
-        alliance.revise(agreement=_sealed_team(uow, agreement, alliance.agreement.get("expert_team") or []),
+        alliance.revise(agreement=_sealed_team(uow, agreement, alliance.agreement.expert_team),
                         actor=actor)
         return alliance_id
 
@@ -257,8 +257,8 @@ def rank(program_id: UUID, alliance_ids: list[UUID], actor: Actor) -> Command:
                 pending.append({"alliance_id": str(alliance.id), "reason": "尚无完整评审 (no complete review yet)"})
                 continue
             result = score(complete, settings, priorities_met(alliance.agreement, program.priority_sectors))
-            entries.append({"alliance_id": str(alliance.id), "title": alliance.agreement["title"],
-                            "sector": alliance.agreement["sector"], **result,
+            entries.append({"alliance_id": str(alliance.id), "title": alliance.agreement.title,
+                            "sector": alliance.agreement.sector, **result,
                             "reviewers_assigned": len(alliance.reviewers),
                             "recommended": is_recommended(result, program.pass_score)})
             alliances[str(alliance.id)] = alliance
@@ -350,13 +350,13 @@ def request_amendment(alliance_id: UUID, changes: dict[str, Any], reason: str, a
         alliance = uow.get(Alliance, alliance_id)
         _acting_party(actor, alliance.parties())
         if {"enterprises", "societies"} & set(changes):
-            _check_parties(uow, {"enterprises": alliance.agreement["enterprises"],
-                                 "societies": alliance.agreement["societies"], **changes})
+            _check_parties(uow, {"enterprises": alliance.agreement.enterprises,
+                                 "societies": alliance.agreement.societies, **changes})
         requested = dict(changes)
         if "expert_team" in requested:
-            lead = requested.get("lead_society_id") or alliance.agreement["lead_society_id"]
+            lead = requested.get("lead_society_id") or alliance.agreement.lead_society_id
             sealed = _sealed_team(uow, {"lead_society_id": lead, "expert_team": requested["expert_team"]},
-                                  alliance.agreement.get("expert_team") or [], field="changes.expert_team")
+                                  alliance.agreement.expert_team, field="changes.expert_team")
             requested["expert_team"] = sealed["expert_team"]
         alliance.request_amendment(amendment_id=amendment_id, changes=requested, reason=reason, actor=actor)
         return amendment_id

@@ -19,6 +19,7 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from domain.alliance_agreement import check_agreement
+from domain.alliance_values import Rectification
 from domain.alliances import Alliance, Program
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
@@ -308,7 +309,7 @@ def test_an_inspection_sets_a_rectification_that_is_closed_once_with_a_note():
     story.refuses("invalid_value", inspection(rating="excellent"))
     [inspected] = story.when(inspection())
     assert inspected.rectification_due_on == date(2027, 6, 30)
-    assert story.aggregate.rectifications == {"i1": {"due_on": "2027-06-30", "status": "open"}}
+    assert story.aggregate.rectifications == {"i1": Rectification(due_on=date(2027, 6, 30), status="open")}
     story.refuses("invalid_value", lambda a: a.close_rectification(inspection_id="i1", note="", actor=STAFF))
     [closed] = story.when(lambda a: a.close_rectification(inspection_id="i1", note="已补齐台账", actor=STAFF))
     assert closed.reason == "已补齐台账" and story.aggregate.rectifications["i1"]["status"] == "closed"

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.alliance_values import Agreement
 from domain.alliances import Alliance as A
 from domain.alliances import Program as P
-from domain.vocabularies import GRADE_NAMES, RATING_NAMES, label
+from domain.vocabularies import GRADE_NAMES, RATING_NAMES, REPORT_KIND_NAMES, label
 from projections.history import History, Names, nobody, yuan
-
 
 _DECISIONS = {"approved": "批准", "terminated": "终止", "concluded": "结题"}
 
 
 def _agreement(e: Any, n: Names, text: str) -> str:
     """An event carrying the agreement: remember its title and parties first."""
-    agreement = getattr(e, "agreement", None)
-    if agreement:
-        n.remember_title(e.originator_id, agreement["title"])
-        n.remember_parties(e.originator_id, [str(p) for p in (*agreement["enterprises"], *agreement["societies"])])
+    agreement: Agreement | None = getattr(e, "agreement", None)
+    if agreement is not None:
+        n.remember_title(e.originator_id, agreement.title)
+        n.remember_parties(e.originator_id, agreement.parties())
     return f"「{n.title(e.originator_id)}」{text}"
 
 
@@ -33,9 +33,9 @@ def _opened(e: P.Opened, n: Names) -> str:
 
 
 def _parties(e: Any, n: Names) -> list[str]:
-    agreement = getattr(e, "agreement", None)
-    if agreement:
-        n.remember_parties(e.originator_id, [str(p) for p in (*agreement["enterprises"], *agreement["societies"])])
+    agreement: Agreement | None = getattr(e, "agreement", None)
+    if agreement is not None:
+        n.remember_parties(e.originator_id, agreement.parties())
     return n.parties(e.originator_id)
 
 
@@ -72,7 +72,7 @@ HISTORY = History(
                                            f"{'通过' if e.decision == 'pass' else '不通过'}"),
         A.AmendmentDecided: lambda e, n: _agreement(e, n, f"变更申请{'获批' if e.approved else '未获批'}"),
         A.ReportFiled: lambda e, n: (f"「{n.title(e.originator_id)}」提交 {e.year} 年"
-                                     f"{'年度' if e.report_kind == 'annual' else '总结'}报告"),
+                                     f"{label(REPORT_KIND_NAMES, e.report_kind)}"),
         A.ReportJudged: lambda e, n: f"「{n.title(e.originator_id)}」报告{'通过' if e.accepted else '退回修改'}",
         A.ReportOverdue: lambda e, n: f"「{n.title(e.originator_id)}」{e.year} 年报告逾期（应于 {e.due_on} 前提交）",
         A.Inspected: lambda e, n: f"「{n.title(e.originator_id)}」检查评估：{label(RATING_NAMES, e.rating)}",
