@@ -17,6 +17,7 @@ from projections.view import View
 from qihui.contexts import accounts, alliances, audit, matchmaking, membership, people, sessions
 from qihui.contexts import notices as notices_context  # (its name is also the function below)
 from qihui.contexts import services as services_context
+from qihui.contexts import verification as verification_context
 from projections.figures import Figures
 from qihui.contexts.base import Context, Job, Nav, Needs
 
@@ -30,6 +31,7 @@ CONTEXTS: tuple[Context, ...] = (
     notices_context.CONTEXT,
     services_context.CONTEXT,
     matchmaking.CONTEXT,
+    verification_context.CONTEXT,
 )
 
 
