@@ -21,7 +21,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	sh tests/browser/ensure_chromium.sh  # Debian's Chromium for the browser tests, once
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile  # both cores; a file's tests stay together (package fixtures)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,9 +36,9 @@ from api.schemas import (
 from domain.errors import InvalidValue
 from domain.values import normalise_credit_code
 from projections import roster
-from projections.known import known_instant
 from projections.audit import organisation_history
 from projections.confidential import for_viewer
+from projections.known import known_instant
 from projections.sessions import attendance_of
 from service import membership
 from service.alliances import declare_attributes  # the attributes the alliance programme reads
@@ -168,6 +168,18 @@ def _bitemporal(p: Any, as_of: date | None, known_as_of: datetime | None) -> dic
     return {"as_of": day, "known_as_of": known_instant(known_as_of)}
 
 
+def application_fields(data: MembershipApplication, effective_on: date) -> dict[str, Any]:
+    """The application as the use case takes it (the API and the apply page alike)."""
+    fields = _fields(data)
+    fields.pop("received_on", None)  # it is the effective day, decided by the caller
+    # An applicant names new people: contact ids are the platform's to give (service.membership seals
+    # them as the organisation's own, with keys made in the command).
+    fields["contacts"] = [{k: v for k, v in c.items() if k != "id"} for c in _contacts(data.contacts)]
+    fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
+    fields["effective_on"] = effective_on
+    return fields
+
+
 def _received_on(request: Request, received_on: date | None) -> date:
     """The application's effective day: today, or for staff entering a paper application,
     the day it was received (never in the future)."""
@@ -193,12 +205,7 @@ class MembersController(Controller):
         details it proposes change nothing until staff admit it (staff see them as `pending_application`)."""
         request.app.state.limits["apply"].check(client_address(request))
         normalise_credit_code(data.credit_code)  # refuse early, before queueing
-        fields = _fields(data)
-        # An applicant names new people: contact ids are the platform's to give (service.membership seals
-        # them as the organisation's own, with keys made in the command).
-        fields["contacts"] = [{k: v for k, v in c.items() if k != "id"} for c in _contacts(data.contacts)]
-        fields["annual_stats"] = msgspec.to_builtins(data.annual_stats) if data.annual_stats else None
-        fields["effective_on"] = _received_on(request, fields.pop("received_on"))
+        fields = application_fields(data, _received_on(request, data.received_on))
         org_id, position = await platform_of(request).writer.run(
             membership.apply_for_membership(fields, actor_of(request)))
         return Accepted(id=org_id, position=position, status="applied")

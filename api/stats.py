@@ -26,7 +26,8 @@ def summary_answer(sections: Sequence[Figures]) -> type[msgspec.Struct]:
         ("from_", Annotated[str, Meta(description="第一天 (first day, inclusive)")], msgspec.field(name="from")),
         ("to", Annotated[str, Meta(description="最后一天 (last day, inclusive)")]),
     ]
-    return msgspec.defstruct("Summary", [*period, *((s.section, Annotated[s.answer, Meta(description=s.description)]) for s in sections)], frozen=True)
+    described = [(s.section, Annotated[s.answer, Meta(description=s.description)]) for s in sections]
+    return msgspec.defstruct("Summary", [*period, *described], frozen=True)
 
 
 def stats_controller(sections: Sequence[Figures]) -> type[Controller]:

@@ -16,13 +16,12 @@ import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import STAFF, fill_members, fresh_platform
-from domain.organisations import Organisation
 from projections.known import known_instant
 from projections.roster import RosterQuery, get_member, list_members
 
@@ -36,7 +35,7 @@ def lengthen_histories(platform, chunk: int = 200) -> int:
         orgs = [platform.app.repository.get(UUID(i)) for i in admitted[start:start + chunk]]
         for org in orgs:
             day = org.status_since
-            for year in range(1, 4):
+            for _ in range(3):
                 day = day + timedelta(days=200)
                 org.suspend(reason="欠缴会费", effective_on=day, actor=STAFF)
                 org.reinstate(reason="已补缴", effective_on=day + timedelta(days=30), actor=STAFF)
@@ -91,8 +90,8 @@ def measure(backend: str, organisations: int, runs: int) -> list[tuple[str, floa
                 limit=50, cursor=None),
             "known-as-of, no filter": lambda: list_members(
                 platform.views, RosterQuery(known_as_of=instant(), as_of=date(2018, 6, 30)), limit=50, cursor=None),
-            "search by pinyin (q=xiamen)": lambda: list_members(platform.views, RosterQuery(q="xiamen", sort="relevance"),
-                                                                limit=50, cursor=None),
+            "search by pinyin (q=xiamen)": lambda: list_members(
+                platform.views, RosterQuery(q="xiamen", sort="relevance"), limit=50, cursor=None),
             "search by initials (q=gd)": lambda: list_members(platform.views, RosterQuery(q="gd", sort="relevance"),
                                                               limit=50, cursor=None),
         }

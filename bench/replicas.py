@@ -79,7 +79,8 @@ def measure(replicas: int, clients: int, seconds: float, nats_url: str) -> dict[
             time.sleep(2.5)  # the replicas have heart-beaten and read each other
             headers = signed_in(platform, urls[0])
             start = platform.clock.now() + timedelta(days=7)
-            sessions = [salon(urls[0], headers, start, f"小灶班 {i}", "training", capacity=100_000) for i in range(SESSIONS)]
+            sessions = [salon(urls[0], headers, start, f"小灶班 {i}", "training", capacity=100_000)
+                        for i in range(SESSIONS)]
             share = clients // replicas
 
             def pairs(offset: int):

@@ -36,7 +36,8 @@ def test_an_approval_entered_later_keeps_its_day_and_a_wrong_day_is_corrected(cl
     notice_ends = date.today() + timedelta(days=7)  # recorded today, by the store's clock
     platform.clock.offset = timedelta(days=9)
     too_early = client.post(f"/api/v1/alliances/{alliance}/approval", headers=staff,
-                            json={"granted_fen": 10 * WAN, "approved_on": (notice_ends - timedelta(days=1)).isoformat()})
+                            json={"granted_fen": 10 * WAN,
+                                  "approved_on": (notice_ends - timedelta(days=1)).isoformat()})
     assert too_early.status_code == 422 and too_early.json()["errors"][0]["field"] == "approved_on"
     future = client.post(f"/api/v1/alliances/{alliance}/approval", headers=staff,
                          json={"granted_fen": 10 * WAN, "approved_on": (date.today() + timedelta(days=30)).isoformat()})

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from tests.factories import application
-from tests.http import login, ok, on
+from tests.http import ok, on
 from tests.roles import admitted_org, invited
 
 
@@ -66,7 +66,7 @@ def test_a_profile_and_a_history_as_known_at_an_instant(client, staff, platform)
     # Before it applied there was no such organisation on record.
     gone = client.get(f"/api/v1/members/{org}?known_as_of=2020-01-01T00:00:00Z", headers=staff)
     assert gone.status_code == 404
-    bad = client.get(f"/api/v1/members?known_as_of=yesterday", headers=staff)
+    bad = client.get("/api/v1/members?known_as_of=yesterday", headers=staff)
     assert bad.status_code == 400 and "known_as_of" in bad.text
 
 
@@ -78,7 +78,7 @@ def test_a_paper_application_keeps_the_day_it_was_received(client, staff, platfo
     platform.runner.catch_up()
     doc = ok(client.get(f"/api/v1/members/{org}", headers=staff))
     assert doc["applied_on"] == "2026-04-28" and doc["admitted_on"] == "2026-05-06"
-    entered = [h for h in doc["status_history"] if h["event"] == "applied"][0]
+    entered = next(h for h in doc["status_history"] if h["event"] == "applied")
     assert entered["actor"]["role"] == "staff" and entered["effective_on"] == "2026-04-28"
     assert roster(client, staff, as_of="2026-05-01")[org]["status"] == "applied"
     assert roster(client, staff, as_of="2026-05-10")[org]["status"] == "admitted"

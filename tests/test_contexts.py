@@ -101,7 +101,7 @@ def test_a_contexts_texts_and_fields_keep_one_meaning():
 
     from api import i18n, openapi
 
-    with pytest.raises(ValueError, match="nav.sessions"):
+    with pytest.raises(ValueError, match=r"nav\.sessions"):
         i18n.extend({"nav.sessions": ("别的意思", "something else")}, {})
     with pytest.raises(ValueError, match="credit_code"):
         openapi.install(None, {"credit_code": "另一个意思 (something else)"})  # type: ignore[arg-type]

@@ -110,5 +110,5 @@ def test_a_writer_never_decides_on_what_another_process_changed_since(make_platf
     one.writer.execute(register(first))  # `one` now holds the organisation, admitted
     two.writer.execute(membership.decide(org, "suspend", reason="欠缴会费", effective_on=two.clock.today(),
                                          actor=staff, grace_days=two.settings.dues_grace_days))
-    with pytest.raises(Exception, match="not_a_member|仅限会员单位"):
+    with pytest.raises(Exception, match=r"not_a_member|仅限会员单位"):
         one.writer.execute(register(second))

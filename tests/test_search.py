@@ -12,7 +12,8 @@ def names(client, staff, q, **extra):
 
 def test_pinyin_initials_and_the_credit_code_find_the_organisation_best_first(client, staff, platform):
     made = {}
-    for name in ("福州海门智能装备有限公司", "厦门星海光电科技有限公司", "重庆长安新材料有限公司", "星海厦门软件有限公司"):
+    names_ = ("福州海门智能装备有限公司", "厦门星海光电科技有限公司", "重庆长安新材料有限公司", "星海厦门软件有限公司")
+    for name in names_:
         body = application(name=name)
         made[name] = (ok(client.post("/api/v1/members", json=body), 201)["id"], body["credit_code"])
     platform.runner.catch_up()

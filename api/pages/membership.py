@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from api import i18n
 from api.clients import client_address
 from api.deps import platform_of
-from api.members import AnnualStatsIn, ContactIn, MembershipApplication, ProfileChange, _contacts
+from api.members import AnnualStatsIn, ContactIn, MembershipApplication, ProfileChange, _contacts, application_fields
 from api.pages.web import FormError, attempt, check, fen, lang_of, redirect, render, settle, who
 from api.policy import PAGES_PREFIX, actor_of, allow, public
 from domain.errors import DomainError
@@ -111,11 +111,7 @@ class MembershipPages(Controller):
                 raise FormError(errors)
             request.app.state.limits["apply"].check(client_address(request))
             attempt(lang, lambda: normalise_credit_code(application.credit_code))
-            fields = {k: v for k, v in msgspec.structs.asdict(application).items()}
-            # An applicant names new people: contact ids are the platform's to give (sealed by the service).
-            fields["contacts"] = [{k: v for k, v in c.items() if k != "id"} for c in _contacts(application.contacts)]
-            fields["annual_stats"] = stats
-            fields["effective_on"] = p.clock.today()
+            fields = {**application_fields(application, p.clock.today()), "annual_stats": stats}
             attempt(lang, lambda: p.writer.execute(membership.apply_for_membership(fields, who_actor(request))))
             return redirect(f"{PAGES_PREFIX}/apply/done")
         except FormError as exc:
