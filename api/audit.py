@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,7 +14,6 @@ from api.audit_answers import AuditPage
 from api.deps import platform_of, trim_page, wait_for_view
 from api.policy import allow
 from api.schemas import MinPosition, Position, answer, exported_as, file_media_types
-from domain.errors import InvalidValue
 from projections.audit import AuditQuery, audit_events
 from projections.chain import Anchor, gather_anchors, verify_platform
 from service.spreadsheets import MEDIA_TYPES, tabular

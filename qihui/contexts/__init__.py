@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from api.stats import stats_controller
 from projections.audit import AuditLogView
+from projections.figures import Figures
 from projections.history import History
 from projections.view import View
 from qihui.contexts import accounts, alliances, audit, matchmaking, membership, people, sessions
 from qihui.contexts import notices as notices_context  # (its name is also the function below)
 from qihui.contexts import services as services_context
 from qihui.contexts import verification as verification_context
-from projections.figures import Figures
 from qihui.contexts.base import Context, Job, Nav, Needs
 
 CONTEXTS: tuple[Context, ...] = (

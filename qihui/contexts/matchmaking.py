@@ -7,9 +7,9 @@ from api.matchmaking_parties import CampaignsController, DealsController, Solver
 from api.pages.matchmaking import DeskNeedPages, NeedPages
 from api.pages.matchmaking_texts import LABELS, MESSAGES
 from domain.matchmaking import Need
-from domain.notices_matchmaking import NOTICES
 from domain.matchmaking_meetings import Agenda
 from domain.matchmaking_parties import Campaign, Deal, Solver
+from domain.notices_matchmaking import NOTICES
 from projections.history.matchmaking import HISTORY
 from projections.matchmaking import views
 from projections.matchmaking_figures import FIGURES
