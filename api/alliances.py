@@ -91,14 +91,11 @@ class AlliancesController(Controller):
         sector = sector_key(sector) if sector else None  # a key or its label; 422 outside the vocabulary
         query = {"program_id": str(program_id) if program_id else None, "status": status, "sector": sector,
                  "as_of": as_of, "limit": 10_000}
-        if known_as_of is None:
-            docs = views.register(p.views, **query)
-        else:
+        instant = known.known_instant(known_as_of) if known_as_of else None
+        if instant:
             wait_for_view(p, "audit", min_position)
-            instant = known.known_instant(known_as_of)
-            events = known.recorded_by(p.views, p.app, known.aggregates_of_type(p.views, "Alliance", instant), instant)
-            with known.as_known(p.views, [views.AlliancesView()], events) as then:
-                docs = [{**d, "known_as_of": instant} for d in views.register(then, **query)]
+        with known.views_known(p.views, p.app, "Alliance", instant, lambda: [views.AlliancesView()]) as db:
+            docs = [{**d, "known_as_of": instant} if instant else d for d in views.register(db, **query)]
         visible = [v for v in (_visible(d, who) for d in docs) if v is not None]
         return answer({"items": visible[:limit], "next_cursor": None}, AlliancesPage)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from api.schemas import (
     paragraphs,
 )
 from domain.errors import InvalidValue
+from projections import known
 from projections import matchmaking as views
 from service import matchmaking
 
@@ -156,15 +157,20 @@ class NeedsController(Controller):
                   min_budget_fen: Annotated[int | None, Parameter(ge=0, le=10**13)] = None,
                   limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
                   cursor: Annotated[str | None, Parameter(max_length=100, pattern=r"^[0-9a-f\-]+$")] = None,
-                  min_position: MinPosition = None) -> NeedsPage:
-        """需求目录: published and expired needs (public summaries), and your own in any status."""
+                  known_as_of: datetime | None = None, min_position: MinPosition = None) -> NeedsPage:
+        """需求目录: published and expired needs (public summaries), and your own in any status;
+        `known_as_of`: the catalogue as the records stood at that instant."""
         p, who = platform_of(request), principal_of(request)
         wait_for_view(p, "needs", min_position)
-        docs = views.list_needs(p.views, viewer_org=who.organisation_id if who.role == "member" else None,
-                                everything=who.role in ("staff", "auditor"),
-                                campaign_id=str(campaign_id) if campaign_id else None, field=field, status=status,
-                                q=q.strip() if q else None, min_budget_fen=min_budget_fen, limit=limit + 1,
-                                after=_cursor(p, cursor))
+        instant = known.known_instant(known_as_of) if known_as_of else None
+        if instant:
+            wait_for_view(p, "audit", min_position)
+        with known.views_known(p.views, p.app, "Need", instant, lambda: [views.NeedsView()]) as db:
+            docs = views.list_needs(db, viewer_org=who.organisation_id if who.role == "member" else None,
+                                    everything=who.role in ("staff", "auditor"),
+                                    campaign_id=str(campaign_id) if campaign_id else None, field=field,
+                                    status=status, q=q.strip() if q else None, min_budget_fen=min_budget_fen,
+                                    limit=limit + 1, after=_cursor(p, cursor))
         docs, nxt = trim_page(docs, limit, lambda d: d["id"])
         return answer({"items": [summary(d) for d in docs], "next_cursor": nxt}, NeedsPage)
 

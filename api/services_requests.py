@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -26,7 +26,9 @@ from api.services_answers import RaisedOut, RequestAnswer, RequestsPage
 from domain.errors import InvalidValue, NotFound
 from domain.services_requests import CATEGORIES, CHANNELS, OUTCOMES
 from domain.vocabularies import label
+from projections import known
 from projections import services_queries as q
+from projections.services import RequestsView
 from service import enterprise_services as services
 from service.spreadsheets import MEDIA_TYPES, tabular
 
@@ -140,7 +142,7 @@ class RequestsController(Controller):
              mine: bool = False,
              limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
              cursor: Annotated[str | None, Parameter(max_length=100)] = None,
-             min_position: MinPosition = None) -> RequestsPage:
+             known_as_of: datetime | None = None, min_position: MinPosition = None) -> RequestsPage:
         """诉求台账, newest first, by unit, owner, status and overdue (open and past its due date);
         `mine=true`: the units the caller's staff account belongs to; an organisation's account sees its
         own organisation's requests only."""
@@ -148,9 +150,14 @@ class RequestsController(Controller):
         wait_for_view(p, "service_requests", min_position)
         who = principal_of(request)
         units = q.units_of(p.views, who.account_id) if mine and who is not None else None
-        docs = q.list_requests(p.views, today=p.clock.today(), organisation_id=own_only(request, organisation_id),
-                               unit_id=str(unit_id) if unit_id else None, owner_id=str(owner_id) if owner_id else None,
-                               status=status, overdue=overdue, limit=limit + 1, after=_after(cursor), unit_ids=units)
+        instant = known.known_instant(known_as_of) if known_as_of else None  # the ledger as recorded then
+        if instant:
+            wait_for_view(p, "audit", min_position)
+        with known.views_known(p.views, p.app, "ServiceRequest", instant, lambda: [RequestsView()]) as db:
+            docs = q.list_requests(db, today=p.clock.today(), organisation_id=own_only(request, organisation_id),
+                                   unit_id=str(unit_id) if unit_id else None,
+                                   owner_id=str(owner_id) if owner_id else None, status=status, overdue=overdue,
+                                   limit=limit + 1, after=_after(cursor), unit_ids=units)
         docs, nxt = trim_page(docs, limit, lambda d: d["received_on"] + d["id"])
         return answer({"items": docs, "next_cursor": nxt}, RequestsPage)
 

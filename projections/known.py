@@ -7,7 +7,7 @@ question with its own code: nothing is kept twice, and a view needs no second mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -71,3 +71,16 @@ def as_known(like: ViewDatabase, views: Sequence[View], events: Sequence[tuple[i
         yield scratch
     finally:
         scratch.close()
+
+
+@contextmanager
+def views_known(db: ViewDatabase, app: Any, aggregate_type: str, instant: str | None,
+                views: Callable[[], Sequence[View]]) -> Iterator[ViewDatabase]:
+    """The views to query: `db` itself, or (`instant` given) scratch copies of `views()` holding
+    every `aggregate_type` aggregate's events recorded by then."""
+    if instant is None:
+        yield db
+        return
+    events = recorded_by(db, app, aggregates_of_type(db, aggregate_type, instant), instant)
+    with as_known(db, views(), events) as then:
+        yield then

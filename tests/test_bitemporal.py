@@ -141,3 +141,33 @@ def test_the_export_command_answers_as_known_at_an_instant(client, staff, platfo
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert any("正常" in row for row in rows[1:]) and not any("暂停" in row for row in rows[1:])
+
+
+def test_the_needs_catalogue_and_the_request_ledger_as_known_at_an_instant(client, staff, platform):
+    from tests.access_matchmaking import need_body
+
+    org = admitted_org(client, staff)
+    owner = invited(client, staff, "qiye_bt", "member", organisation_id=org)
+    need = ok(client.post("/api/v1/needs", json=need_body(platform), headers=owner), 201)["id"]
+    request = ok(client.post("/api/v1/requests", headers=owner, json={
+        "organisation_id": org, "category": "site", "text": "希望协调中试场地"}), 201)["id"]
+    known = instant()
+    ok(client.post(f"/api/v1/needs/{need}/analysis", headers=staff, json={"note": "可对接", "tags": ["光电"]}))
+    ok(client.post(f"/api/v1/needs/{need}/publication", headers=staff))
+    ok(client.post(f"/api/v1/requests/{request}/closure", headers=staff,
+                   json={"outcome": "explained", "explanation": "不属于协会职责范围，已转交园区"}))
+    platform.runner.catch_up()
+
+    def status(path, query=""):
+        items = ok(client.get(f"{path}?limit=100{query}", headers=staff))["items"]
+        return next(i["status"] for i in items if i["id"] in (need, request))
+
+    assert status("/api/v1/needs") == "published"
+    assert status("/api/v1/needs", f"&known_as_of={known}") != "published"
+    assert status("/api/v1/requests") == "explained"
+    assert status("/api/v1/requests", f"&known_as_of={known}") == "received"
+    # The enterprise's own account reads its catalogue as known then, and never another's.
+    mine = ok(client.get(f"/api/v1/needs?known_as_of={known}", headers=owner))["items"]
+    assert [i["id"] for i in mine] == [need]
+    nothing = ok(client.get("/api/v1/requests?known_as_of=2020-01-01T00:00:00Z", headers=staff))["items"]
+    assert nothing == []

@@ -117,11 +117,11 @@ def _reports(platform: Any, today: date) -> int:
         upcoming = alliance.reports_due(today + timedelta(days=31),
                                         annual_due_days=settings.get("annual_report_due_days"),
                                         completion_due_days=settings.get("completion_report_due_days"))
-        parties = [str(p) for p in (*alliance.agreement["enterprises"], *alliance.agreement["societies"])]
-        title = alliance.agreement.get("title", "—")
+        parties = [str(p) for p in alliance.parties()]
+        title = alliance.agreement.title or "—"
         for inspection_id, rectification in alliance.rectifications.items():
-            due_on = date.fromisoformat(rectification["due_on"])
-            if rectification["status"] == "open" and 0 <= (due_on - today).days <= RECTIFICATION_WARNING:
+            due_on = rectification.due_on  # domain.alliance_values.Rectification
+            if rectification.status == "open" and 0 <= (due_on - today).days <= RECTIFICATION_WARNING:
                 done += _record(platform, "rectification_due", f"{alliance_id}:{inspection_id}", due_on, parties,
                                 {"title": title, "due_on": due_on.isoformat(), "days": (due_on - today).days})
         for kind, year, due_on in upcoming:
