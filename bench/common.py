@@ -126,11 +126,18 @@ def api_process(env: dict[str, str], port: int | None = None) -> Iterator[str]:
 
 
 def staff_token(platform: Platform, url: str) -> dict[str, str]:
+    import time
+
     import httpx
 
     from service.accounts import create_account
 
     platform.writer.execute(create_account("bench", "bench-password", "staff", None, STAFF))
-    r = httpx.post(f"{url}/api/v1/auth/login", json={"username": "bench", "password": "bench-password"}, timeout=30)
+    for _ in range(120):  # the API's projector may still be catching up with the filled store
+        r = httpx.post(f"{url}/api/v1/auth/login", json={"username": "bench", "password": "bench-password"},
+                       timeout=30)
+        if r.status_code != 503:
+            break
+        time.sleep(0.5)
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from bench.commands import SESSIONS, raw_inserts
-from bench.common import STAFF, api_process, store
+from bench.common import api_process, staff_token, store
 from qihui.bootstrap import bootstrap
 from qihui.settings import Settings
 from tests.crowd import admitted_members
@@ -42,20 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def signed_in(platform, url: str) -> dict:
-    """The staff token, once the projector has the account (a few seconds at most)."""
-    from service.accounts import create_account
-
-    platform.writer.execute(create_account("bench", "bench-password", "staff", None, STAFF))
-    for _ in range(60):
-        r = httpx.post(f"{url}/api/v1/auth/login", json={"username": "bench", "password": "bench-password"},
-                       timeout=30)
-        if r.status_code == 200:
-            return {"Authorization": f"Bearer {r.json()['access_token']}"}
-        time.sleep(0.5)
-    raise RuntimeError(f"could not sign in: {r.status_code} {r.text}")
 
 
 def salon(url: str, headers: dict, start, title: str, kind: str = "salon", **extra) -> str:
@@ -77,7 +63,7 @@ def measure(replicas: int, clients: int, seconds: float, nats_url: str) -> dict[
             urls = [stack.enter_context(api_process({**env, "QIHUI_REPLICA_URL": f"http://127.0.0.1:{port}"}, port))
                     for port in ports]
             time.sleep(2.5)  # the replicas have heart-beaten and read each other
-            headers = signed_in(platform, urls[0])
+            headers = staff_token(platform, urls[0])
             start = platform.clock.now() + timedelta(days=7)
             sessions = [salon(urls[0], headers, start, f"小灶班 {i}", "training", capacity=100_000)
                         for i in range(SESSIONS)]
