@@ -207,9 +207,12 @@ KNOWN_DDL = (
     "CREATE TABLE IF NOT EXISTS view_roster_known ("
     "org_id TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT, valid_from TEXT NOT NULL, valid_to TEXT, "
     "status TEXT NOT NULL, tier TEXT)",
-    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_org ON view_roster_known (org_id)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_known_at ON view_roster_known "
     "(known_from, known_to, valid_from, valid_to, status, tier, org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_status ON view_roster_known "
+    "(status, valid_from, known_from, valid_to, known_to, tier, org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_org ON view_roster_known "
+    "(org_id, known_from, known_to, valid_from, valid_to, status, tier)",
 )
 
 
@@ -387,6 +390,7 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
     roster row (both are written from the same document), so the join adds none."""
     clauses: list[str] = []
     params: list[Any] = []
+    periods_table = ""  # as of a date, or as known at an instant: the periods read
     period_clauses: list[str] = []  # the clauses on the periods alone, and theirs
     period_params: list[Any] = []
     if query.known_as_of is not None:
@@ -396,6 +400,10 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
                   "AND (p.known_to IS NULL OR p.known_to > ?) AND p.valid_from <= ? "
                   "AND (p.valid_to IS NULL OR p.valid_to > ?)")
         params += [query.known_as_of, query.known_as_of, day, day]
+        period_clauses += ["p.known_from <= ?", "(p.known_to IS NULL OR p.known_to > ?)", "p.valid_from <= ?",
+                           "(p.valid_to IS NULL OR p.valid_to > ?)"]
+        period_params += [query.known_as_of, query.known_as_of, day, day]
+        periods_table = "view_roster_known"
         status_col, tier_col = "p.status", "p.tier"
     elif query.as_of is not None:
         day = query.as_of.isoformat()
@@ -404,6 +412,7 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
         params += [day, day]
         period_clauses += ["p.valid_from <= ?", "(p.valid_to IS NULL OR p.valid_to > ?)"]
         period_params += [day, day]
+        periods_table = "view_roster_periods"
         status_col, tier_col = "p.status", "p.tier"
     else:
         source, status_col, tier_col = "view_roster r", "r.status", "r.tier"
@@ -431,8 +440,9 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
         roster_filtered = True
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}"
-    if query.as_of is not None and query.known_as_of is None and not roster_filtered:
-        return sql, params, f" FROM view_roster_periods p WHERE {' AND '.join(period_clauses)}", period_params
+    if period_clauses and not roster_filtered:
+        # Every period (known or current) belongs to exactly one roster row: count them alone.
+        return sql, params, f" FROM {periods_table} p WHERE {' AND '.join(period_clauses)}", period_params
     return sql, params, f" FROM {source}{where}", list(params)
 
 
