@@ -59,6 +59,8 @@ class DocumentView(View):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.spills and cls.spill is DocumentView.spill:
+            raise TypeError(f"{cls.__name__} declares spills {cls.spills} but no spill() to write them")
         if "table" in cls.__dict__:
             cols = ", ".join(f"{c} {t}" for c, t in cls.columns.items())
             cls.tables = (cls.table,)
@@ -104,8 +106,8 @@ class DocumentView(View):
         self.derive(tx, {key: docs[key] for key in touched})
 
     def spill(self, tx: Tx, name: str, entries: list[tuple[str, Any]]) -> None:
-        """Write the entries handlers appended to the `name` list, as (row key, entry)."""
-        raise NotImplementedError(f"{type(self).__name__} declares spills but does not write them")
+        """Write the entries handlers appended to the `name` list, as (row key, entry). A view
+        declaring `spills` overrides it (checked when the class is defined)."""
 
     def column_values(self, doc: dict[str, Any]) -> list[Any]:
         """The columns' values for a document (copied from it, unless a view computes some)."""

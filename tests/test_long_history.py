@@ -41,3 +41,17 @@ def test_an_organisation_edited_hundreds_of_times_keeps_a_document_of_the_same_s
             break
         cursor = page["next_cursor"]
     assert seen == 300
+
+
+def test_a_view_that_spills_a_list_must_say_where_it_goes():
+    import pytest
+
+    from projections.view import DocumentView
+
+    with pytest.raises(TypeError, match="spill"):
+        class Forgetful(DocumentView):  # noqa: F841 (defining it is the test)
+            name = "forgetful"
+            table = "view_forgetful"
+            columns = {}  # noqa: RUF012
+            handlers = {}  # noqa: RUF012
+            spills = ("changes",)

@@ -69,24 +69,21 @@ def record_no_shows(platform: Any) -> int:
     return _each(platform, due_for_attendance(platform.views, now.isoformat()), sessions.record_no_shows, now)
 
 
+def _flag_in_progress(platform: Any, flag: Any) -> int:
+    """Run a flagging use case on every funded alliance; how many things it flagged."""
+    today = platform.clock.today()
+    return sum(platform.writer.execute(flag(UUID(alliance_id), today, Actor.system()))[0]
+               for alliance_id in in_progress(platform.views))
+
+
 def flag_overdue_reports(platform: Any) -> int:
     """报告逾期: funded alliances whose annual or completion report is late."""
-    today = platform.clock.today()
-    flagged = 0
-    for alliance_id in in_progress(platform.views):
-        count, _ = platform.writer.execute(flag_alliance_reports(UUID(alliance_id), today, Actor.system()))
-        flagged += count
-    return flagged
+    return _flag_in_progress(platform, flag_alliance_reports)
 
 
 def flag_overdue_rectifications(platform: Any) -> int:
     """整改逾期: funded alliances with a rectification still open after its deadline."""
-    today = platform.clock.today()
-    flagged = 0
-    for alliance_id in in_progress(platform.views):
-        count, _ = platform.writer.execute(flag_alliance_rectifications(UUID(alliance_id), today, Actor.system()))
-        flagged += count
-    return flagged
+    return _flag_in_progress(platform, flag_alliance_rectifications)
 
 
 def anchor_chain(platform: Any) -> int:
