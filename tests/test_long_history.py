@@ -49,7 +49,7 @@ def test_a_view_that_spills_a_list_must_say_where_it_goes():
     from projections.view import DocumentView
 
     with pytest.raises(TypeError, match="spill"):
-        class Forgetful(DocumentView):  # noqa: F841 (defining it is the test)
+        class Forgetful(DocumentView):
             name = "forgetful"
             table = "view_forgetful"
             columns = {}  # noqa: RUF012
