@@ -187,6 +187,7 @@ FIELDS: dict[str, str] = {
 
 # Realistic values for generated request examples (api.openapi): one per field name.
 SAMPLES: dict[str, object] = {
+    "mapping_key": "registration_confirmed",  # the key of a mapping body's example (PUT /me/notice-preferences)
     "name": "厦门光谷光电科技有限公司", "person_name": "张伟", "credit_code": "91350200MA2XN6RK1B", "sector": "光电子",
     "address": "厦门市思明区软件园二期望海路 10 号", "phone": "+86 592 5550123", "email": "lianxi@example.cn",
     "title": "第 29 期小灶班：研发费用加计扣除政策解读", "topic": "研发费用加计扣除", "venue": "协会二楼会议室",

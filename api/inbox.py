@@ -7,7 +7,7 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import Parameter
 from msgspec import Meta
 
@@ -34,6 +34,13 @@ class ReadIn(Strict):
 class ChannelsIn(Strict):
     kind: Annotated[str, Meta(min_length=1, max_length=64, description="通知类型 (kind of notice)")]
     channels: Annotated[list[Channel], Meta(max_length=3, description="站内信之外的渠道 (channels besides the inbox)")]
+
+
+# API.md "Notices": {kind: [channels]} for any number of kinds; "inbox" may be named (it is always on).
+Kind = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
+AnyChannel = Literal["inbox", "email", "sms", "wechat"]
+PreferencesIn = Annotated[dict[Kind, Annotated[list[AnyChannel], Meta(max_length=4)]],
+                          Meta(min_length=1, max_length=100)]
 
 
 class ContactIn(Strict):
@@ -111,14 +118,12 @@ class InboxController(Controller):
     @post("/read", opt=signed_in(), operation_id="markInboxRead", status_code=200)
     async def read(self, request: Request, data: ReadIn) -> Done:
         """标记已读: the caller's own notices only (another account's: 404)."""
-        p, who = platform_of(request), principal_of(request)
-        assert who is not None
-        mine = await asyncio.to_thread(views.owned, p.views, who.account_id, data.ids)
-        missing = [i for i in data.ids if i not in mine]
-        if missing:
-            raise NotFound(f"通知 {missing[0]} 不存在 (no such notice in your inbox)", field="ids")
-        inbox_id, position = await p.writer.run(notices.mark_read(who.account_id, data.ids, actor=actor_of(request)))
-        return Done(id=inbox_id, position=position)
+        return await _mark_read(request, data.ids, "ids")
+
+    @post("/{id:str}/read", opt=signed_in(), operation_id="markNoticeRead", status_code=200)
+    async def read_one(self, request: Request, id: Annotated[str, Parameter(max_length=36)]) -> Done:
+        """标记一条已读 (API.md `POST /inbox/{id}/read`): the caller's own notice only (another's: 404)."""
+        return await _mark_read(request, [id], "id")
 
     @get("/preferences", opt=signed_in(), operation_id="inboxPreferences", sync_to_thread=True)
     def preferences(self, request: Request, min_position: MinPosition = None) -> Preferences:
@@ -152,4 +157,34 @@ class InboxController(Controller):
             raise InvalidValue("至少填写一种联系方式 (give at least one of email, phone, openid)", field="email")
         prefs_id, position = await p.writer.run(notices.set_contact(
             who.account_id, who.organisation_id, given, actor=actor_of(request)))
+        return Done(id=prefs_id, position=position)
+
+
+async def _mark_read(request: Request, ids: list[str], field: str) -> Done:
+    p, who = platform_of(request), principal_of(request)
+    assert who is not None
+    mine = await asyncio.to_thread(views.owned, p.views, who.account_id, ids)
+    missing = [i for i in ids if i not in mine]
+    if missing:
+        raise NotFound(f"通知 {missing[0][:36]} 不存在 (no such notice in your inbox)", field=field)
+    inbox_id, position = await p.writer.run(notices.mark_read(who.account_id, ids, actor=actor_of(request)))
+    return Done(id=inbox_id, position=position)
+
+
+class MeController(Controller):
+    """The signed-in account's own settings (API.md "Notices")."""
+
+    path = "/api/v1/me"
+    tags = ["notices 通知"]  # noqa: RUF012
+
+    @put("/notice-preferences", opt=signed_in(), operation_id="setNoticePreferences", status_code=200)
+    async def notice_preferences(self, request: Request, data: PreferencesIn) -> Done:
+        """通知设置: the channels of several kinds of notice at once, `{kind: [channels]}` (all or none;
+        the inbox is always on)."""
+        p, who = platform_of(request), principal_of(request)
+        assert who is not None
+        if not data:
+            raise InvalidValue("至少选择一类通知 (name at least one kind of notice)", field="kind")
+        prefs_id, position = await p.writer.run(notices.choose_many(
+            who.account_id, data, known_kinds=list(_kinds()), actor=actor_of(request)))
         return Done(id=prefs_id, position=position)

@@ -59,6 +59,10 @@ def _example(schema: Any, components: dict[str, Any], name: str = "", depth: int
     if schema.const is not None:
         return schema.const
     kind = schema.type.value if hasattr(schema.type, "value") else schema.type
+    extra = schema.additional_properties
+    if kind == "object" and not schema.properties and isinstance(extra, Schema | Reference):
+        # A mapping (kind of notice -> channels, the only one in a body today): one entry.
+        return {str(SAMPLES["mapping_key"]): _example(extra, components, "", depth + 1)}
     if kind == "object" or schema.properties:
         required = set(schema.required or ())
         person = name in _PEOPLE  # a person's name, not an organisation's

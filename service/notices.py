@@ -3,12 +3,12 @@ scheduler's reminders (each recorded once). Each returns a command for the write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.notices import Inbox, NoticePreferences, Reminder, inbox_id, preferences_id, reminder_id
+from domain.notices import INBOX, Inbox, NoticePreferences, Reminder, inbox_id, preferences_id, reminder_id
 from domain.values import Actor
 from service.personal import Personal, seal_in
 from service.writer import Command, UnitOfWork
@@ -76,5 +76,19 @@ def record_reminder(kind: str, subject_id: str, due_on: date, organisation_ids: 
                          values={k: str(v) for k, v in values.items()}, actor=Actor.system(),
                          reason=f"定时提醒 ({kind})"))
         return True
+
+    return command
+
+
+def choose_many(account_id: str, choices: Mapping[str, Sequence[str]], *, known_kinds: Sequence[str],
+                actor: Actor) -> Command:
+    """Channels for several kinds at once (API.md `PUT /me/notice-preferences`): all or none."""
+
+    def command(uow: UnitOfWork) -> UUID:
+        prefs = _preferences(uow, account_id, actor)
+        for kind, channels in choices.items():
+            prefs.choose(kind=kind, channels=[c for c in channels if c != INBOX], known_kinds=known_kinds,
+                         actor=actor)
+        return prefs.id
 
     return command

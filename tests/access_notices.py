@@ -7,6 +7,8 @@ ACCESS = {
     ("GET", "/api/v1/inbox"): SIGNED_IN,
     ("POST", "/api/v1/inbox/read"): SIGNED_IN,
     ("GET", "/api/v1/inbox/preferences"): SIGNED_IN,
+    ("POST", "/api/v1/inbox/{id:str}/read"): SIGNED_IN,
+    ("PUT", "/api/v1/me/notice-preferences"): SIGNED_IN,
     ("POST", "/api/v1/inbox/preferences"): SIGNED_IN,
     ("POST", "/api/v1/inbox/contact"): SIGNED_IN,
 }

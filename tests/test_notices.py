@@ -119,6 +119,29 @@ def test_a_member_marks_its_own_notices_read_and_no_one_else_s(mailing):
     after = inbox(client, member_a, read["position"])
     assert after["unread"] == 0 and after["items"][0]["read"] and after["items"][0]["read_at"]
     assert inbox(client, member_a, unread="true")["items"] == []
+    # API.md's form, one notice by its id: the same rule.
+    assert client.post(f"/api/v1/inbox/{notice['id']}/read", headers=member_b).status_code == 404
+    assert client.post("/api/v1/inbox/not-a-notice/read", headers=member_a).status_code == 404
+    ok(client.post(f"/api/v1/inbox/{notice['id']}/read", headers=member_a))
+
+
+def test_api_md_preferences_choose_several_kinds_at_once_or_none(mailing):
+    platform, client = mailing
+    _, _, _, member_a, _ = two_members(client)
+    done = ok(client.put("/api/v1/me/notice-preferences", headers=member_a,
+                         json={"registration_confirmed": ["inbox", "sms"], "promoted": ["email", "wechat"]}))
+    prefs = ok(client.get(f"/api/v1/inbox/preferences?min_position={done['position']}", headers=member_a))
+    chosen = {k["kind"]: k["channels"] for k in prefs["kinds"]}
+    assert chosen["registration_confirmed"] == ["sms"] and chosen["promoted"] == ["email", "wechat"]
+    # One unknown kind refuses the whole change.
+    r = client.put("/api/v1/me/notice-preferences", headers=member_a,
+                   json={"promoted": ["email"], "nonsense": ["email"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
+    again = {k["kind"]: k["channels"] for k in ok(client.get("/api/v1/inbox/preferences", headers=member_a))["kinds"]}
+    assert again["promoted"] == ["email", "wechat"]
+    empty = client.put("/api/v1/me/notice-preferences", headers=member_a, json={})
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "kind"
+    assert client.put("/api/v1/me/notice-preferences", json={"promoted": ["email"]}).status_code == 401
 
 
 def test_preferences_choose_the_channels_and_an_erased_person_gets_nothing(mailing, smtp):

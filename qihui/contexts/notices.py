@@ -1,7 +1,7 @@
 """通知 notices: who is told what of every context's events (their `notices=` rules), the
 inbox of every account, notice settings, and the scheduler's reminders."""
 
-from api.inbox import InboxController
+from api.inbox import InboxController, MeController
 from api.pages.notices import TEXTS, InboxPages
 from domain.notices import Inbox, NoticePreferences, Reminder
 from domain.notices_reminders import NOTICES
@@ -19,7 +19,7 @@ def _rules() -> list:
 
 CONTEXT = Context(
     name="notices", label="通知", aggregates=(NoticePreferences, Inbox, Reminder), snapshot_every={Inbox: 100},
-    views=lambda needs: (NoticesView(_rules(), needs.settings.time_zone),), controllers=(InboxController,),
+    views=lambda needs: (NoticesView(_rules(), needs.settings.time_zone),), controllers=(InboxController, MeController),
     history=HISTORY, jobs=(remind,), notices=NOTICES,
     personal={("NoticePreferences", "ContactSet"): ("contact",)},
     pages=(InboxPages,), messages=TEXTS,
