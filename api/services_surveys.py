@@ -46,8 +46,19 @@ class AudienceIn(Strict, omit_defaults=True):
 class SurveyIn(Strict):
     title: Text
     questions: Annotated[list[QuestionIn], Meta(min_length=1, max_length=50)]
-    audience: Annotated[AudienceIn, Meta(description="问卷对象：单位、挂钩处室、企业库或活动签到单位，可合并 "
-                                                     "(organisations, hook-ups, a library, a session's attendees)")]
+    audience: Annotated[AudienceIn | None, Meta(description="问卷对象：单位、挂钩处室、企业库或活动签到单位，可合并 "
+                                                            "(organisations, hook-ups, a library, a session's "
+                                                            "attendees)")] = None
+    # API.md's form: the organisations themselves (the same as audience.organisation_ids).
+    organisation_ids: Annotated[list[UUID], Meta(max_length=5000)] | None = None
+
+    def audience_given(self) -> AudienceIn:
+        if self.audience is not None and self.organisation_ids is not None:
+            raise InvalidValue("audience 与 organisation_ids 只能给一个 (give audience or organisation_ids)",
+                               field="organisation_ids")
+        if self.audience is None and self.organisation_ids is None:
+            raise InvalidValue("须指定问卷对象 (name the organisations surveyed)", field="audience")
+        return self.audience or AudienceIn(organisation_ids=self.organisation_ids)
 
 
 class AnswersIn(Strict):
@@ -115,10 +126,11 @@ class SurveysController(Controller):
     async def send(self, request: Request, data: SurveyIn) -> Done:
         """发放满意度问卷 (rating 1–5, choice, text questions) to the organisations its audience names."""
         p = platform_of(request)
-        orgs = await anyio.to_thread.run_sync(_audience, p, data.audience)
+        audience = data.audience_given()
+        orgs = await anyio.to_thread.run_sync(_audience, p, audience)
         survey_id, position = await p.writer.run(services.send_survey(
             data.title, [msgspec.to_builtins(x) for x in data.questions], orgs,
-            msgspec.to_builtins(data.audience), p.clock.today(), actor_of(request)))
+            msgspec.to_builtins(audience), p.clock.today(), actor_of(request)))
         return Done(id=survey_id, position=position)
 
     @get("/", opt=allow("staff", "auditor", "member"), operation_id="listSurveys", sync_to_thread=True)

@@ -76,6 +76,15 @@ def test_a_survey_goes_to_a_library_or_named_organisations_and_refuses_bad_quest
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "questions[0].choices"
     r = send(client, staff, {"organisation_ids": [a]}, questions=[QUESTIONS[0], QUESTIONS[0]])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "questions"
+    # API.md's form names the organisations at the top of the body.
+    plain = ok(client.post("/api/v1/surveys", headers=staff, json={
+        "title": "服务满意度", "questions": QUESTIONS, "organisation_ids": [a, c]}), 201)["id"]
+    assert ok(client.get(f"/api/v1/surveys/{plain}?min_position={head(platform)}", headers=staff))["sent"] == 2
+    both = client.post("/api/v1/surveys", headers=staff, json={
+        "title": "x", "questions": QUESTIONS, "organisation_ids": [a], "audience": {"library": "tech_sme"}})
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "organisation_ids"
+    neither = client.post("/api/v1/surveys", headers=staff, json={"title": "x", "questions": QUESTIONS})
+    assert neither.status_code == 422 and neither.json()["errors"][0]["field"] == "audience"
 
 
 def test_a_checkups_follow_ups_become_ledger_requests_and_repeats_show_the_trend(client, staff, platform, firms):
