@@ -22,6 +22,7 @@ def test_an_expert_fills_in_the_scoring_sheet_on_the_case_page(client, staff, pl
     assert checker.get(f"{P}/cases/{theirs}").status_code == 404
     work = checker.get(f"{P}/worklist?day=2026-06-01").text
     assert f"/cases/{mine}" in work and f"/cases/{theirs}" not in work
+    assert f'href="{P}/worklist"' in work  # the expert's way back to it, in the desk's navigation
     page = checker.get(f"{P}/cases/{mine}")
     assert page.status_code == 200 and 'name="score_service"' in page.text
     form = {"checked_on": "2026-06-01", "score_site": "90", "score_service": "", "score_results": "80",

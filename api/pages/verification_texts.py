@@ -6,6 +6,7 @@ from domain.verification import KINDS, OUTCOMES, STATUSES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "nav.verification": ("受托核查", "Verification"),
+    "nav.verification.worklist": ("核查日程", "My site checks"),
     "verification.commissions": ("受托事项", "Commissions"),
     "verification.client": ("委托方", "Client"),
     "verification.kind": ("事项类型", "Kind"),

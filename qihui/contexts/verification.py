@@ -69,5 +69,6 @@ CONTEXT = Context(
     controllers=(CommissionsController, CasesController),
     history=HISTORY, jobs=(chase_recoveries,), figures=FIGURES, glossary=GLOSSARY,
     pages=(DeskVerificationPages,), messages=MESSAGES, labels=LABELS,
-    nav=(Nav("desk", "/commissions", "nav.verification", frozenset({"staff", "auditor"})),),
+    nav=(Nav("desk", "/commissions", "nav.verification", frozenset({"staff", "auditor"})),
+         Nav("desk", "/worklist", "nav.verification.worklist", frozenset({"staff", "reviewer"}))),
 )
