@@ -18,14 +18,12 @@ import statistics
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 
-from bench.common import api_process, staff_token, store
+from bench.common import api_process, staff_token, store, trainings
 from qihui.bootstrap import bootstrap
 from qihui.settings import Settings
 from tests.crowd import admitted_members
@@ -73,11 +71,7 @@ def measure(backend: str, clients: int, seconds: float) -> dict[str, float]:
         orgs = admitted_members(platform, 4000)
         with api_process(env) as url:
             headers = staff_token(platform, url)
-            start = platform.clock.now() + timedelta(days=7)
-            sessions = [httpx.post(f"{url}/api/v1/sessions", headers=headers, timeout=30, json={
-                "kind": "training", "title": f"小灶班 {i}", "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "协会", "capacity": 100_000,
-                "registration_closes_at": start.isoformat()}).json()["id"] for i in range(SESSIONS)]
+            sessions = trainings(platform, url, headers, SESSIONS)
 
             def registration(client: int, sent: int):
                 n = client + clients * sent  # every (session, organisation) pair used once

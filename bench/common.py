@@ -141,3 +141,14 @@ def staff_token(platform: Platform, url: str) -> dict[str, str]:
         time.sleep(0.5)
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def trainings(platform: Platform, url: str, headers: dict[str, str], count: int) -> list[str]:
+    """`count` trainings a week ahead with room for everyone: the registrations' targets."""
+    import httpx
+
+    start = platform.clock.now() + timedelta(days=7)
+    return [httpx.post(f"{url}/api/v1/sessions", headers=headers, timeout=30, json={
+        "kind": "training", "title": f"小灶班 {i}", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "协会", "capacity": 100_000,
+        "registration_closes_at": start.isoformat()}).json()["id"] for i in range(count)]

@@ -17,15 +17,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 
 from bench.commands import raw_inserts
-from bench.common import api_process, staff_token, store
+from bench.common import api_process, staff_token, store, trainings
 from qihui.bootstrap import bootstrap
 from qihui.settings import Settings
 from tests.crowd import admitted_members
@@ -80,11 +78,7 @@ def measure(backend: str, seconds: float, connections: int) -> dict[str, float]:
         platform.runner.catch_up()
         with api_process(env) as url:
             headers = staff_token(platform, url)
-            start = platform.clock.now() + timedelta(days=7)
-            sessions = [httpx.post(f"{url}/api/v1/sessions", headers=headers, timeout=30, json={
-                "kind": "training", "title": f"小灶班 {i}", "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "协会", "capacity": 100_000,
-                "registration_closes_at": start.isoformat()}).json()["id"] for i in range(SESSIONS)]
+            sessions = trainings(platform, url, headers, SESSIONS)
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
                 script.write(LUA % (",".join(json.dumps(s) for s in sessions), ",".join(json.dumps(o) for o in orgs),
                                     headers["Authorization"]))

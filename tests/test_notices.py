@@ -126,7 +126,7 @@ def test_a_member_marks_its_own_notices_read_and_no_one_else_s(mailing):
 
 
 def test_api_md_preferences_choose_several_kinds_at_once_or_none(mailing):
-    platform, client = mailing
+    _, client = mailing
     _, _, _, member_a, _ = two_members(client)
     done = ok(client.put("/api/v1/me/notice-preferences", headers=member_a,
                          json={"registration_confirmed": ["inbox", "sms"], "promoted": ["email", "wechat"]}))
