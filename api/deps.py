@@ -35,7 +35,7 @@ def wait_for_view(platform: Platform, view: str, min_position: int | None) -> No
         return
     wait = platform.settings.read_wait
     deadline = time.monotonic() + wait
-    if platform.settings.run_workers:
+    if platform.projecting.is_set():
         if platform.runner.wait_for(view, min_position, wait):
             return
     else:

@@ -40,7 +40,7 @@ class _ViewsPosition:
         self.value, self.read_at = 0, 0.0
 
     async def get(self, platform: Platform) -> int:
-        if platform.settings.run_workers:  # this process's own projector says so for free
+        if platform.projecting.is_set():  # this process's own projector says so for free
             return platform.runner.applied
         async with self.lock:
             if time.monotonic() - self.read_at >= _POLL:
@@ -62,7 +62,7 @@ async def await_views(request: Request[Any, Any, Any]) -> None:
     if wanted is None:
         return
     platform: Platform = request.app.state.platform
-    if platform.settings.run_workers and platform.runner.applied >= wanted:
+    if platform.projecting.is_set() and platform.runner.applied >= wanted:
         return
     head = await anyio.to_thread.run_sync(platform.runner.head)
     if wanted > head:

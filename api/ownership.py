@@ -13,10 +13,11 @@ import logging
 import re
 from typing import Any
 
-import httpx
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.peers import Peers, PeerUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ FORWARDED = "x-qihui-forwarded"
 REPLICA = "x-qihui-replica"
 _AGGREGATE = re.compile(r"^/api/v1/[a-z-]+/([0-9a-fA-F-]{32,36})(?:/|$)")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+_NOT_FORWARDED = _HOP_BY_HOP | {"x-forwarded-for"}  # set anew, naming this hop too
 
 
 def aggregate_of(path: str) -> str | None:
@@ -37,7 +39,7 @@ class OwnershipMiddleware(ASGIMiddleware):
 
     def __init__(self, replicas: Any):
         self.replicas = replicas
-        self.client = httpx.AsyncClient(timeout=30)
+        self.peers = Peers(timeout=30)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         replicas = self.replicas
@@ -51,20 +53,21 @@ class OwnershipMiddleware(ASGIMiddleware):
             await next_app(scope, receive, _naming(send, replicas.me))
             return
         body, messages = await _body(receive)
+        forwarded = [(k, v) for k, v in scope["headers"] if k.decode().lower() not in _NOT_FORWARDED]
+        forwarded += [(FORWARDED.encode(), replicas.me.encode()),
+                      (b"x-forwarded-for", _forwarded_for(scope, headers).encode("latin-1"))]
         try:
-            answer = await self.client.request(
-                scope["method"], owner[1] + scope["raw_path"].decode() + _query(scope),
-                headers={**{k: v for k, v in headers.items() if k not in _HOP_BY_HOP}, FORWARDED: replicas.me,
-                         "x-forwarded-for": _forwarded_for(scope, headers)}, content=body)
-        except httpx.TransportError as exc:
+            status, answer_headers, answer = await self.peers.request(
+                owner[1], scope["method"], scope["raw_path"].decode("latin-1") + _query(scope), forwarded, body)
+        except PeerUnreachable as exc:
             log.warning("replica %s did not answer (%s); running the command here", owner[0], exc)
             replicas.forget(owner[0])
             await next_app(scope, _replay(messages, receive), _naming(send, replicas.me))
             return
-        out = [(k.encode(), v.encode("latin-1")) for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP]
-        await send({"type": "http.response.start", "status": answer.status_code,
-                    "headers": [*out, (b"content-length", str(len(answer.content)).encode())]})
-        await send({"type": "http.response.body", "body": answer.content})
+        out = [(k, v) for k, v in answer_headers if k.decode("latin-1") not in _HOP_BY_HOP]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*out, (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
 
 
 def _query(scope: Scope) -> str:

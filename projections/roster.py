@@ -4,8 +4,8 @@ plus its membership periods so the roster can be asked "as of" any date."""
 from __future__ import annotations
 
 import base64
-from datetime import date
-from typing import Annotated, Any, ClassVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 import msgspec
 
@@ -192,28 +192,49 @@ def _attributes(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 PERIODS_DDL = (
+    # Each period carries the organisation's applied_position, so a page as of a date is read
+    # in the roster's order from the periods' own index, stopping at the page's end.
     "CREATE TABLE IF NOT EXISTS view_roster_periods ("
     "org_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT, status TEXT NOT NULL, "
-    "tier TEXT, kind TEXT, sector TEXT)",
-    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_org ON view_roster_periods (org_id)",
-    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_status ON view_roster_periods "
-    "(status, valid_from, valid_to, org_id)",
+    "tier TEXT, kind TEXT, sector TEXT, applied_position BIGINT NOT NULL)",
 )
 
 
 KNOWN_DDL = (
     # The periods as the records stood from `known_from` until `known_to` (recording time):
     # each recording of a status or tier change starts a new version of the organisation's periods.
+    # Instants are microseconds since 1970 (UTC) and days yyyymmdd numbers, an open end the
+    # largest value: a count as known at an instant compares numbers over narrow index entries.
     "CREATE TABLE IF NOT EXISTS view_roster_known ("
-    "org_id TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT, valid_from TEXT NOT NULL, valid_to TEXT, "
-    "status TEXT NOT NULL, tier TEXT)",
+    "org_id TEXT NOT NULL, known_from BIGINT NOT NULL, known_to BIGINT NOT NULL, valid_from INTEGER NOT NULL, "
+    "valid_to INTEGER NOT NULL, status TEXT NOT NULL, tier TEXT, applied_position BIGINT NOT NULL)",
+    # counted by the instant (no status) or by status and day
     "CREATE INDEX IF NOT EXISTS ix_view_roster_known_at ON view_roster_known "
-    "(known_from, known_to, valid_from, valid_to, status, tier, org_id)",
+    "(known_from, known_to, valid_from, valid_to, status, tier)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_known_status ON view_roster_known "
-    "(status, valid_from, known_from, valid_to, known_to, tier, org_id)",
+    "(status, valid_from, known_from, valid_to, known_to, tier)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_known_org ON view_roster_known "
     "(org_id, known_from, known_to, valid_from, valid_to, status, tier)",
+    # a page in the roster's order, by status or not
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_page ON view_roster_known "
+    "(status, applied_position, known_from, known_to, valid_from, valid_to, tier, org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_known_order ON view_roster_known "
+    "(applied_position, known_from, known_to, valid_from, valid_to, status, tier, org_id)",
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OPEN_INSTANT, _OPEN_DAY = 2**63 - 1, 99991231
+
+
+def instant_number(instant: str | None) -> int:
+    """A recorded instant (ISO 8601 with its offset) as view_roster_known holds it."""
+    if instant is None:
+        return _OPEN_INSTANT
+    return (datetime.fromisoformat(instant) - _EPOCH) // timedelta(microseconds=1)
+
+
+def day_number(day: str | None) -> int:
+    """A day (ISO 8601) as view_roster_known holds it: 2016-03-31 is 20160331."""
+    return _OPEN_DAY if day is None else int(day.replace("-", ""))
 
 
 def periods(doc: dict[str, Any], known_at: str | None = None) -> list[tuple[str, str | None, str, str | None]]:
@@ -250,7 +271,8 @@ def known_periods(doc: dict[str, Any]) -> list[tuple[str, str | None, str, str |
 class RosterView(DocumentView):
     name = "roster"
     table = "view_roster"
-    version = 3  # 2: periods as known (view_roster_known), names' pinyin; 3: changes as rows
+    # 2: periods as known (view_roster_known), names' pinyin; 3: changes as rows; 4: periods in roster order
+    version = 4
     spills = ("changes",)
 
     def spill(self, tx: Tx, name: str, entries: list[tuple[str, Any]]) -> None:
@@ -301,14 +323,19 @@ class RosterView(DocumentView):
             tx.execute(f"DELETE FROM view_roster_periods WHERE org_id IN ({marks})", chunk)
             tx.execute(f"DELETE FROM view_roster_known WHERE org_id IN ({marks})", chunk)
         tx.insert_rows(
-            "view_roster_periods", ("org_id", "valid_from", "valid_to", "status", "tier", "kind", "sector"),
-            [(key, start, end, status, tier, doc["kind"], doc["sector"])
+            "view_roster_periods",
+            ("org_id", "valid_from", "valid_to", "status", "tier", "kind", "sector", "applied_position"),
+            [(key, start, end, status, tier, doc["kind"], doc["sector"], doc["applied_position"])
              for key, doc in docs.items() for start, end, status, tier in periods(doc)],
-            types=("TEXT",) * 7,
+            types=(*("TEXT",) * 7, "BIGINT"),
         )
         tx.insert_rows(
-            "view_roster_known", ("org_id", "known_from", "known_to", "valid_from", "valid_to", "status", "tier"),
-            [(key, *row) for key, doc in docs.items() for row in known_periods(doc)], types=("TEXT",) * 7,
+            "view_roster_known",
+            ("org_id", "known_from", "known_to", "valid_from", "valid_to", "status", "tier", "applied_position"),
+            [(key, instant_number(k_from), instant_number(k_to), day_number(v_from), day_number(v_to), status, tier,
+              doc["applied_position"])
+             for key, doc in docs.items() for k_from, k_to, v_from, v_to, status, tier in known_periods(doc)],
+            types=("TEXT", "BIGINT", "BIGINT", "INTEGER", "INTEGER", "TEXT", "TEXT", "BIGINT"),
         )
 
 
@@ -335,11 +362,16 @@ QUERY_DDL = (
     "name_pinyin, name_initials, id)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_by_admitted_on ON view_roster "
     f"((COALESCE(admitted_on, '')), applied_position, {_FILTERED}, id)",
-    # as of a date: the periods open that day, by status, and each organisation's periods
+    # as of a date: the periods open that day counted by status, each organisation's periods,
+    # and a page in the roster's order (by status or not)
     "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_day ON view_roster_periods "
-    "(status, valid_from, valid_to, tier, org_id)",
+    "(status, valid_from, valid_to, tier)",
     "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_org_day ON view_roster_periods "
     "(org_id, valid_from, valid_to, status, tier)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_page ON view_roster_periods "
+    "(status, applied_position, valid_from, valid_to, tier, org_id)",
+    "CREATE INDEX IF NOT EXISTS ix_view_roster_periods_order ON view_roster_periods "
+    "(applied_position, valid_from, valid_to, status, tier, org_id)",
 )
 
 # Every change of an organisation's profile, contacts, libraries, figures… one row each, read
@@ -383,11 +415,23 @@ class RosterQuery(msgspec.Struct, kw_only=True):
     sort: str = "applied"  # a key of SORTS, "-" in front for descending
 
 
-def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
-    """The FROM and WHERE of a roster query (as of a date: by membership periods), and the
-    FROM and WHERE that count it. As of a date with no filter on the roster's own columns,
-    the periods open that day are counted by themselves: every period belongs to exactly one
-    roster row (both are written from the same document), so the join adds none."""
+class _Source(NamedTuple):
+    """Where a roster query reads: its FROM and WHERE (after the SELECT's columns), the FROM and
+    WHERE that count it, and the columns naming a row's organisation and its applied position."""
+    sql: str
+    params: list[Any]
+    count_sql: str
+    count_params: list[Any]
+    id_col: str = "r.id"
+    position_col: str = "r.applied_position"
+
+
+def _where(query: RosterQuery, *, roster_order: bool = False) -> _Source:
+    """The roster query's source. As of a date (or as known at an instant) it reads the periods
+    open then; every period belongs to exactly one roster row (both are written from the same
+    document), so with no filter on the roster's own columns the periods are read alone, in
+    the roster's order (their applied_position), and counted alone; `roster_order`: the page
+    is sorted by a roster column other than the applied order, so the roster is joined."""
     clauses: list[str] = []
     params: list[Any] = []
     periods_table = ""  # as of a date, or as known at an instant: the periods read
@@ -396,54 +440,48 @@ def _where(query: RosterQuery) -> tuple[str, list[Any], str, list[Any]]:
     if query.known_as_of is not None:
         # What the records said at that instant about the day asked (the instant's day by default).
         day = (query.as_of.isoformat() if query.as_of else query.known_as_of[:10])
-        source = ("view_roster r JOIN view_roster_known p ON p.org_id = r.id AND p.known_from <= ? "
-                  "AND (p.known_to IS NULL OR p.known_to > ?) AND p.valid_from <= ? "
-                  "AND (p.valid_to IS NULL OR p.valid_to > ?)")
-        params += [query.known_as_of, query.known_as_of, day, day]
-        period_clauses += ["p.known_from <= ?", "(p.known_to IS NULL OR p.known_to > ?)", "p.valid_from <= ?",
-                           "(p.valid_to IS NULL OR p.valid_to > ?)"]
-        period_params += [query.known_as_of, query.known_as_of, day, day]
+        period_clauses += ["p.known_from <= ?", "p.known_to > ?", "p.valid_from <= ?", "p.valid_to > ?"]
+        instant = instant_number(query.known_as_of)
+        period_params += [instant, instant, day_number(day), day_number(day)]
         periods_table = "view_roster_known"
-        status_col, tier_col = "p.status", "p.tier"
     elif query.as_of is not None:
         day = query.as_of.isoformat()
-        source = ("view_roster r JOIN view_roster_periods p ON p.org_id = r.id "
-                  "AND p.valid_from <= ? AND (p.valid_to IS NULL OR p.valid_to > ?)")
-        params += [day, day]
         period_clauses += ["p.valid_from <= ?", "(p.valid_to IS NULL OR p.valid_to > ?)"]
         period_params += [day, day]
         periods_table = "view_roster_periods"
-        status_col, tier_col = "p.status", "p.tier"
-    else:
-        source, status_col, tier_col = "view_roster r", "r.status", "r.tier"
-    roster_filtered = False
+    status_col, tier_col = ("p.status", "p.tier") if periods_table else ("r.status", "r.tier")
     for column, value in ((status_col, query.status), (tier_col, query.tier), ("r.kind", query.kind),
                           ("r.sector", query.sector), ("r.growth_stage", query.growth_stage)):
         if value:
-            clauses.append(f"{column} = ?")
-            params.append(value)
             if column.startswith("p."):
                 period_clauses.append(f"{column} = ?")
                 period_params.append(value)
             else:
-                roster_filtered = True
+                clauses.append(f"{column} = ?")
+                params.append(value)
     if query.library:
         clauses.append("r.libraries_key LIKE ?")
         params.append(f"%,{query.library},%")
-        roster_filtered = True
     for term in (query.q or "").split():
         # Chinese names have no word breaks: each term matches anywhere in the name, or in its
         # pinyin or initials as people type them (厦门: xiamen, xm); a credit code only whole.
         spelled = f"%{term.lower()}%"
         clauses.append("(r.name LIKE ? OR r.name_pinyin LIKE ? OR r.name_initials LIKE ? OR r.credit_code = ?)")
         params += [f"%{term}%", spelled, spelled, term.upper()]
-        roster_filtered = True
+    columns = f"{status_col} AS status_then, {tier_col} AS tier_then"
+    if not periods_table:
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return _Source(f"{columns} FROM view_roster r{where}", params, f" FROM view_roster r{where}", list(params))
+    periods_where = " AND ".join(period_clauses)
+    alone = f" FROM {periods_table} p WHERE {periods_where}"
+    if not clauses and not roster_order:  # the periods alone
+        return _Source(columns + alone, period_params, alone, list(period_params), "p.org_id", "p.applied_position")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = f"{status_col} AS status_then, {tier_col} AS tier_then FROM {source}{where}"
-    if period_clauses and not roster_filtered:
-        # Every period (known or current) belongs to exactly one roster row: count them alone.
-        return sql, params, f" FROM {periods_table} p WHERE {' AND '.join(period_clauses)}", period_params
-    return sql, params, f" FROM {source}{where}", list(params)
+    sql = f" FROM view_roster r JOIN {periods_table} p ON p.org_id = r.id AND {periods_where}{where}"
+    both = [*period_params, *params]
+    if not clauses:
+        return _Source(columns + sql, both, alone, list(period_params), "r.id", "p.applied_position")
+    return _Source(columns + sql, both, sql, list(both), "r.id", "p.applied_position")
 
 
 def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: str | None,
@@ -464,23 +502,26 @@ def list_members(db: ViewDatabase, query: RosterQuery, *, limit: int, cursor: st
     if query.sort.lstrip("-") == "relevance":
         key, key_params = relevance_key(query.q)
         numeric = True
-    sql, params, count_source, count_params = _where(query)
-    page_sql = f"SELECT r.id AS id, {key} AS sort_key, r.applied_position AS pos, " + sql
-    page_params = [*key_params, *params]
+    source = _where(query, roster_order=not numeric or bool(key_params))
+    if numeric and not key_params:
+        key = source.position_col  # the applied order, read from the periods' index as of a date
+    position = source.position_col
+    page_sql = f"SELECT {source.id_col} AS id, {key} AS sort_key, {position} AS pos, " + source.sql
+    page_params = [*key_params, *source.params]
     if cursor:
-        value, position = decode_cursor(cursor, int if numeric else str)
+        value, after = decode_cursor(cursor, int if numeric else str)
         op = "<" if descending else ">"
         joiner = " AND " if " WHERE " in page_sql else " WHERE "
-        page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND r.applied_position {op} ?))"
-        page_params += [*key_params, value, *key_params, value, position]
+        page_sql += f"{joiner}({key} {op} ? OR ({key} = ? AND {position} {op} ?))"
+        page_params += [*key_params, value, *key_params, value, after]
     direction = "DESC" if descending else "ASC"
-    order = (f"{key} {direction}" if key == SORTS["applied"]
-             else f"{key} {direction}, r.applied_position {direction}")
+    order = f"{key} {direction}" if key == position else f"{key} {direction}, {position} {direction}"
     page_sql += f" ORDER BY {order} LIMIT ?"
     page_params += [*key_params, limit + 1] if key_params else [limit + 1]
     outer = ("SELECT d.doc, s.sort_key, s.pos, s.status_then, s.tier_then "
              f"FROM ({page_sql}) s JOIN view_roster d ON d.id = s.id "
              f"ORDER BY s.sort_key {direction}, s.pos {direction}")
+    count_source, count_params = source.count_sql, source.count_params
     with db.read() as tx:
         rows = tx.fetchall(outer, page_params)
         total = int(tx.scalar("SELECT COUNT(*)" + count_source, count_params)) if with_total else None

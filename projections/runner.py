@@ -130,7 +130,9 @@ class ProjectionRunner:
                 view.clear(tx)
                 self.db.reset(tx, view.name)
         runner = ProjectionRunner(self.app, self.db, chosen, batch_size=self.batch_size)
-        return runner.catch_up(progress)
+        applied = runner.catch_up(progress)
+        self.db.settle([table for view in chosen for table in view.tables])
+        return applied
 
     def run_forever(self, stop: threading.Event, interval: float = 0.05, gather: float = 0.01) -> None:
         """Follow the log until `stop`. Woken by a commit, wait `gather` seconds

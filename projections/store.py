@@ -133,6 +133,11 @@ class ViewDatabase(ABC):
     def reset(tx: Tx, name: str) -> None:
         tx.execute("UPDATE qihui_tracking SET position = 0 WHERE name = ?", (name,))
 
+    def settle(self, tables: Sequence[str]) -> None:
+        """After a bulk load (a rebuild), what the database's own upkeep would do later: fresh
+        planner statistics, and on PostgreSQL the visibility map, without which an index-only
+        scan (the roster's counts) visits the table's rows too."""
+
     def schema_lock(self) -> AbstractContextManager[None]:
         """Held while the schema is set up, so that processes starting together take turns
         (SQLite: one process has the file; PostgreSQL: an advisory lock)."""
@@ -304,6 +309,11 @@ class PostgresViews(ViewDatabase):
 
     def close(self) -> None:
         self.pool.close()
+
+    def settle(self, tables: Sequence[str]) -> None:
+        with self._psycopg.connect(self.pool.conninfo, autocommit=True) as conn:  # VACUUM: no transaction
+            for table in tables:
+                conn.execute(f"VACUUM (ANALYZE) {table}")
 
     @contextmanager
     def schema_lock(self) -> Iterator[None]:

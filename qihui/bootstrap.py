@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from domain.application import Qihui
@@ -38,6 +40,9 @@ class Platform:
     keys: KeyStore  # person keys (PIPL), apart from the events and the views
     jobs: list[Job] = field(default_factory=list)  # the scheduler's, from every context
     figures: list[Figures] = field(default_factory=list)  # every context's section of the summary
+    # Set while this process's own projector follows the log (embedded mode; of several
+    # replicas, the one holding the projector's lease): its runner then tells where the views stand.
+    projecting: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -45,11 +50,14 @@ class Platform:
         """Embedded mode: the projector and the scheduler run as threads of this process, and the
         notifier too once a notice channel is configured (without NATS: distributed, it is
         `qihui worker notifier`)."""
+        from workers.lease import lead
         from workers.notifier import run_notifier
         from workers.scheduler import run_scheduler
 
-        workers = [("qihui-projector", self.runner.run_forever),
-                   ("qihui-scheduler", lambda stop: run_scheduler(self, stop))]
+        project: Callable[[threading.Event], None] = self._project
+        if self.settings.replica_url:  # one of several replicas: one projector among them works
+            project = partial(lead, self.settings, "projector", work=self._project)
+        workers = [("qihui-projector", project), ("qihui-scheduler", lambda stop: run_scheduler(self, stop))]
         if not self.settings.nats_url and "on" in [v for k, v in self.settings.notice_channels().items()
                                                    if k != "inbox"]:
             workers.append(("qihui-notifier", lambda stop: run_notifier(self, stop)))
@@ -57,6 +65,13 @@ class Platform:
             thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _project(self, until: threading.Event) -> None:
+        self.projecting.set()
+        try:
+            self.runner.run_forever(until)
+        finally:
+            self.projecting.clear()
 
     def summary(self, start: date, end: date) -> dict[str, Any]:
         """The period's figures, every context's section (GET /stats/summary, the desk, `qihui stats`)."""

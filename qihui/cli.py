@@ -518,11 +518,15 @@ def _until_signalled() -> threading.Event:
 @click.option("--interval", default=0.05, show_default=True, help="Seconds between polls.")
 def worker_projector(interval: float) -> None:
     """Follow the event log and keep every view up to date."""
+    from workers.lease import lead
+
     platform = _platform()
     stop = _until_signalled()
     click.echo("projector: following the event log")
     try:
-        platform.runner.run_forever(stop, interval)
+        # One projector works at a time; a second one waits as a hot standby (issue 21): two
+        # would both apply every batch and lose half of them to the other's tracking.
+        lead(platform.settings, "projector", stop, lambda until: platform.runner.run_forever(until, interval))
     finally:
         platform.close()
 

@@ -1,4 +1,4 @@
-"""Singletons that stay single (issue 21): a second scheduler or relay waits as a hot
+"""Singletons that stay single (issue 21): a second scheduler, relay or projector waits as a hot
 standby and takes over within seconds of the first one's death (kill -9); the relay goes
 on after what the stream holds, even after an outage longer than its duplicate window."""
 
@@ -50,7 +50,7 @@ class Worker:
                 self.proc.kill()
 
 
-@pytest.mark.parametrize("name", ["scheduler", "relay"])
+@pytest.mark.parametrize("name", ["scheduler", "relay", "projector"])
 def test_a_second_instance_stands_by_and_takes_over_after_kill_9(store_env, nats, name):
     env = {**store_env, "QIHUI_NATS_URL": nats.url}
     first = Worker(env, name)
