@@ -9,6 +9,10 @@ store has its own backup schedule (README, "Personal information").
 
 - `create` makes a person's key if it is absent (inside the command that first
   needs it) and returns it; an erased person is never keyed again.
+- While the writer holds new keys (`holding`), a key made for a person id minted just now
+  stays in memory until `flush_held` writes the batch's keys in one transaction, before the
+  batch's events are saved: one key-store round trip a batch, not one a registration. A key
+  is always stored before any event sealed with it.
 - `destroy` is idempotent: the key is overwritten by a tombstone (the row stays,
   key NULL, erased_at set), so the id can never be re-keyed.
 - `scope` records whom a person belongs to (an organisation's id, or None): an
@@ -71,6 +75,7 @@ class KeyStore(ABC):
     """Where person keys live. Every method is safe to call from any thread."""
 
     location: str  # for messages and `/ready`: the file or the schema, never a password
+    _holding: threading.local  # per thread: the new keys a batch holds (each backend's __init__ makes it)
 
     # -- the primitives each backend implements ---------------------------------------------------
     @abstractmethod
@@ -89,9 +94,51 @@ class KeyStore(ABC):
     def close(self) -> None:  # noqa: B027
         pass
 
+    def _insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:  # a backend may do better in one round trip
+            self._execute(sql, row)
+
+    # -- keys made inside the writer's batch -----------------------------------------------------------
+    @property
+    def _held(self) -> dict[str, tuple[str | None, bytes]] | None:
+        return getattr(self._holding, "keys", None)
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """This thread's new keys wait for `flush_held` (the writer, for one batch)."""
+        self._holding.keys = {}
+        try:
+            yield
+        finally:
+            self._holding.keys = None
+
+    def forget_held(self) -> None:
+        """Keys made by commands that were undone (the batch runs again): never stored."""
+        if self._held is not None:
+            self._held.clear()
+
+    def flush_held(self) -> None:
+        """Store the keys held so far, in one transaction; then the events sealed with them."""
+        held = self._held
+        if held:
+            now = _now()
+            self._insert_many(f"INSERT INTO {self.table} (person_id, scope, key, created_at) VALUES (?, ?, ?, ?)",
+                              [(person_id, scope, key, now) for person_id, (scope, key) in held.items()])
+            held.clear()
+
     # -- the interface --------------------------------------------------------------------------------
-    def create(self, person_id: str, scope: str | None) -> bytes:
-        """The person's key, made now if absent. Raises PersonErased for a tombstoned id."""
+    def create(self, person_id: str, scope: str | None, *, minted: bool = False) -> bytes:
+        """The person's key, made now if absent. Raises PersonErased for a tombstoned id.
+        `minted`: the id was made just now (uuid4), so no row can hold it: while holding,
+        the key waits in memory for `flush_held`."""
+        held = self._held
+        if held is not None:
+            if person_id in held:
+                return held[person_id][1]
+            if minted:
+                key = new_key()
+                held[person_id] = (scope, key)
+                return key
         self._execute(f"INSERT INTO {self.table} (person_id, scope, key, created_at) VALUES (?, ?, ?, ?) "
                       "ON CONFLICT (person_id) DO NOTHING", (person_id, scope, new_key(), _now()))
         rows = self._fetchall(f"SELECT key FROM {self.table} WHERE person_id = ?", (person_id,))
@@ -102,6 +149,9 @@ class KeyStore(ABC):
 
     def lookup(self, person_id: str) -> PersonRecord | None:
         """Whom the person belongs to and whether they were erased (None: never keyed here)."""
+        held = self._held
+        if held and person_id in held:
+            return PersonRecord(person_id, held[person_id][0], False)
         rows = self._fetchall(f"SELECT scope, erased_at FROM {self.table} WHERE person_id = ?", (person_id,))
         if not rows:
             return None
@@ -111,6 +161,10 @@ class KeyStore(ABC):
         """The live keys of these persons (erased and unknown ones are absent)."""
         wanted = sorted(set(person_ids))
         found: dict[str, bytes] = {}
+        held = self._held
+        if held:
+            found.update({p: held[p][1] for p in wanted if p in held})
+            wanted = [p for p in wanted if p not in held]
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             marks = ", ".join("?" for _ in chunk)
@@ -157,6 +211,7 @@ class SQLiteKeyStore(KeyStore):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.location = str(self.path)
+        self._holding = threading.local()
         _private_file(self.path)
         try:
             self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
@@ -187,6 +242,19 @@ class SQLiteKeyStore(KeyStore):
         with self._lock:
             try:
                 return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise KeyStoreUnavailable(str(exc)) from exc
+
+    def _insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.executemany(sql, [tuple(r) for r in rows])
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise KeyStoreUnavailable(str(exc)) from exc
 
@@ -225,6 +293,7 @@ class PostgresKeyStore(KeyStore):
             raise ValueError(f"QIHUI_KEYSTORE_SCHEMA: {schema!r} is not a plain SQL name")
         self.schema = schema
         self.conninfo = conninfo
+        self._holding = threading.local()
         self.location = f"schema {schema} ({_without_password(conninfo)})"
         self._psycopg = psycopg
         self._pool_timeout = PoolTimeout
@@ -258,6 +327,10 @@ class PostgresKeyStore(KeyStore):
         with self._cursor() as cur:
             cur.execute(sql.replace("?", "%s"), tuple(params))
             return list(cur.fetchall())
+
+    def _insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
 
     def _after_destroy(self) -> None:
         """Reclaim the old row version now rather than whenever autovacuum comes by."""

@@ -121,6 +121,7 @@ def seal(keys: KeyStore, kind: Personal, record: Mapping[str, Any], *, scope: st
     for name in ("person_id", "sealed", "fields"):
         if name in record:
             raise InvalidValue(f"{name} 是保留字段 (reserved field)", field=field)
+    minted = person_id is None
     if person_id is None:
         person_id = str(uuid4())
     else:
@@ -128,7 +129,7 @@ def seal(keys: KeyStore, kind: Personal, record: Mapping[str, Any], *, scope: st
         if known is not None and known.scope is not None and scope is not None and known.scope != scope:
             raise InvalidValue("不是本单位的人员 (not one of this organisation's persons)", field=field)
     try:
-        key = keys.create(person_id, scope)
+        key = keys.create(person_id, scope, minted=minted)
     except PersonErased:
         raise InvalidValue("该人员的个人信息已删除，不能再使用此编号 (person erased: the id is never used again)",
                            code="person_erased", field=field) from None

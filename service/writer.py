@@ -15,6 +15,7 @@ wrote first, the batch is replayed one command at a time against fresh state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -287,11 +288,18 @@ class CommandWriter:
                 self.cache.put(agg)
 
     def _run_batch(self, batch: list[_Job]) -> None:
+        keys = getattr(self.app, "keys", None)  # new persons' keys: stored once a batch (service.keystore)
+        with keys.holding() if keys is not None else contextlib.nullcontext():
+            self._run_held(batch, keys)
+
+    def _run_held(self, batch: list[_Job], keys: Any) -> None:
         self._batch_started = time.monotonic()
         try:
             self._prefetch(batch)
             for attempt in range(RETRIES):
                 self.cache.begin_batch()
+                if keys is not None:
+                    keys.forget_held()
                 for job in batch:
                     self._apply(job)
                 if attempt == RETRIES - 1 or not self._stale_reads():
@@ -353,6 +361,9 @@ class CommandWriter:
         try:
             if self.before_save is not None:
                 self.before_save(changed)
+            keys = getattr(self.app, "keys", None)
+            if keys is not None:
+                keys.flush_held()  # the keys before the events sealed with them
             recordings = self.app.save(*changed)
         except Exception:
             # save() has already taken the pending events off these aggregates:
@@ -384,8 +395,11 @@ class CommandWriter:
                     log.exception("snapshot of %s failed", agg.id)
 
     def _run_alone(self, job: _Job) -> None:
+        keys = getattr(self.app, "keys", None)
         for _ in range(RETRIES):
             try:
+                if keys is not None:
+                    keys.forget_held()
                 self._apply(job)
                 if job.outcome.error is None:
                     self._save([job])

@@ -437,3 +437,54 @@ def test_any_kind_of_person_seals_and_erases_the_same_way(platform):
     assert unseal_all(platform.keys, doc)["expert_team"][0] | {"person_id": None} == {
         "person_id": None, "speciality": "力学", "society_id": "s-1", "name": ERASED, "title": ERASED,
         "employer": ERASED, "erased": True}
+
+
+def test_a_batch_stores_its_new_persons_keys_in_one_go_before_its_events(platform, monkeypatch):
+    """The writer keeps the keys of persons minted in a batch until the batch saves: one
+    key-store transaction for all of them, ahead of the events sealed with them. When the
+    key store fails, none of the batch's events is stored."""
+    import threading
+
+    from service.keystore import KeyStoreUnavailable
+    from service.writer import StoreUnavailable
+
+    keys = platform.keys
+    single, many = [], []
+    real_execute, real_many = keys._execute, keys._insert_many
+    monkeypatch.setattr(keys, "_execute", lambda sql, params=(): (
+        single.append(sql) if sql.startswith("INSERT") else None, real_execute(sql, params))[1])
+    monkeypatch.setattr(keys, "_insert_many", lambda sql, rows: (many.append(len(rows)), real_many(sql, rows))[1])
+
+    def applications(n):
+        gate, holding, outcomes = threading.Event(), threading.Event(), []
+        platform.writer.submit(lambda uow: (holding.set(), gate.wait(5)), lambda outcome: None)
+        assert holding.wait(5)  # the writer is busy: what comes now waits for one batch
+        done = threading.Semaphore(0)
+        for i in range(n):
+            contacts = [{"name": f"联系人{i}", "phone": f"139{i:08d}", "email": f"p{i}@example.com"}]
+            platform.writer.submit(membership.apply_for_membership(
+                {**application(contacts=contacts), "effective_on": platform.clock.today()}, Actor.public()),
+                lambda outcome: (outcomes.append(outcome), done.release()))
+        gate.set()
+        for _ in range(n):
+            assert done.acquire(timeout=30)
+        return outcomes
+
+    outcomes = applications(30)
+    assert all(o.error is None for o in outcomes)
+    assert single == [] and many == [30]  # thirty keys, one transaction
+    platform.runner.catch_up()
+    with platform.views.read() as tx:
+        docs = [json.loads(r["doc"]) for r in tx.fetchall("SELECT doc FROM view_roster")]
+    persons = [c["id"] for d in docs for c in d["contacts"]]
+    assert len(persons) == 30 and all(keys.get(p) is not None for p in persons)
+
+    head = platform.runner.head()
+
+    def refuse(sql, rows):
+        raise KeyStoreUnavailable("key store down")
+
+    monkeypatch.setattr(keys, "_insert_many", refuse)
+    outcomes = applications(5)
+    assert all(isinstance(o.error, StoreUnavailable) for o in outcomes)  # 503 to each caller
+    assert platform.runner.head() == head  # no event sealed with a key that was never stored
