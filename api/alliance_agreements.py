@@ -10,11 +10,19 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, post, put
 
-from api.alliance_schemas import AgreementIn, AmendmentDecision, AmendmentIn, PartyDeclarationIn, Screening
+from api.alliance_schemas import (
+    AgreementIn,
+    AmendmentDecision,
+    AmendmentIn,
+    PartyDeclarationIn,
+    Screening,
+    SignatureIn,
+)
 from api.alliances import TAGS, _agreement, recorded
 from api.deps import platform_of
 from api.policy import actor_of, allow
 from api.schemas import Done
+from domain.errors import InvalidValue
 from service import alliances
 
 
@@ -36,11 +44,16 @@ class AgreementsController(Controller):
         fields = {k: v for k, v in msgspec.to_builtins(data).items() if v is not None and k != "party_id"}
         return await recorded(request, id, alliances.declare(id, data.party_id, fields, actor_of(request)))
 
-    @post("/{id:uuid}/signatures", opt=allow("member"), operation_id="signAgreement", status_code=200)
-    async def sign(self, request: Request, id: UUID) -> Done:
-        """签署: a party signs the current version for its organisation."""
-        actor = actor_of(request)
-        return await recorded(request, id, alliances.sign(id, UUID(str(actor.organisation_id)), actor))
+    @post("/{id:uuid}/signatures", opt=allow("member", "staff"), operation_id="signAgreement", status_code=200)
+    async def sign(self, request: Request, id: UUID, data: SignatureIn | None = None) -> Done:
+        """签署: a party signs the current version for its organisation; the secretariat enters a
+        paper signature naming `party_id`, with the day it was signed (`signed_on`)."""
+        actor, data = actor_of(request), data or SignatureIn()
+        if actor.role == "staff" and data.party_id is None:
+            raise InvalidValue("须指明签署方 (name the party that signed)", field="party_id")
+        party = data.party_id if actor.role == "staff" else UUID(str(actor.organisation_id))
+        return await recorded(request, id, alliances.sign(id, party, actor, data.signed_on,
+                                                          platform_of(request).clock.today()))
 
     @post("/{id:uuid}/submit", opt=allow("member"), operation_id="submitAlliance", status_code=200)
     async def submit(self, request: Request, id: UUID) -> Done:

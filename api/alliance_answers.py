@@ -107,6 +107,8 @@ class AllianceAnswer(Answer):
     agreement_version: Annotated[int, Meta(description="协议书版本号 (the agreement's version)")] | UnsetType = UNSET
     versions: _Versions | UnsetType = UNSET
     signatures: _Signatures | UnsetType = UNSET
+    signed_on: Annotated[dict[str, str], Meta(description="各方签署当前版本的日期（纸质签署按实际日期）(the day each "
+                                                           "party signed this version)")] | UnsetType = UNSET
     declarations: _Declarations | UnsetType = UNSET
     eligibility: _Eligibility | UnsetType = UNSET
     reviewers: _Reviewers | UnsetType = UNSET

@@ -21,11 +21,14 @@ class ReportingController(Controller):
     path = "/api/v1/alliances"
     tags = TAGS
 
-    @post("/{id:uuid}/reports", opt=allow("member"), operation_id="fileReport", status_code=201)
+    @post("/{id:uuid}/reports", opt=allow("member", "staff"), operation_id="fileReport", status_code=201)
     async def report(self, request: Request, id: UUID, data: ReportIn) -> dict[str, Any]:
-        """年度报告 / 总结报告: filing again for a returned report resubmits it."""
-        report_id, position = await platform_of(request).writer.run(alliances.file_report(
-            id, msgspec.to_builtins(data), actor_of(request)))
+        """年度报告 / 总结报告: filing again for a returned report resubmits it. The secretariat
+        enters a paper report with the day it was received (`received_on`)."""
+        p = platform_of(request)
+        fields = {k: v for k, v in msgspec.to_builtins(data).items() if k != "received_on"}
+        report_id, position = await p.writer.run(alliances.file_report(
+            id, fields, actor_of(request), data.received_on, p.clock.today()))
         return {"id": report_id, "position": position}
 
     @post("/{id:uuid}/reports/{rid:str}/acceptance", opt=allow("staff"), operation_id="acceptReport",

@@ -267,6 +267,14 @@ class ReportIn(Strict):
     progress: list[Progress]
     spending_fen: Fen
     outcomes: Annotated[str, Meta(max_length=10_000)]
+    received_on: Annotated[date | None, Meta(description="纸质报告的收到日期 (staff only; not in the future): "
+                                                          "the day a paper report reached the secretariat")] = None
+
+
+class SignatureIn(Strict):
+    party_id: Annotated[UUID | None, Meta(description="秘书处补录纸质签署时：签署方 (staff: the party that signed "
+                                                        "on paper); an organisation's account signs for itself")] = None
+    signed_on: Annotated[date | None, Meta(description="纸质签署日期 (staff only; not in the future)")] = None
 
 
 class Acceptance(Strict):

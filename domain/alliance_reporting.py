@@ -41,8 +41,11 @@ class Reporting:
         return [y for y in range(first, ends_on.year + 1) if date(y, 12, 31) < ends_on]
 
     def file_report(self, *, report_id: str, kind: str, year: int, progress: list[dict[str, Any]],
-                    spending_fen: int, outcomes: str, actor: Actor) -> str:
-        """年度报告 / 总结报告. Filing again for a returned report is its resubmission."""
+                    spending_fen: int, outcomes: str, actor: Actor, received_on: date | None = None,
+                    today: date | None = None) -> str:
+        """年度报告 / 总结报告. Filing again for a returned report is its resubmission.
+        `received_on`: the day it reached the secretariat (a paper report entered later; never
+        in the future), today by default (the association's day, passed as `today`)."""
         self.require_status("file a report", "in_progress")
         require_key(ReportKind, kind, "kind")
         if spending_fen < 0:
@@ -57,7 +60,9 @@ class Reporting:
             raise DomainError("该报告已提交 (this report was already filed)", code="report_exists", field="year")
         report_id = existing or report_id
         self._report_filed(report_id=report_id, report_kind=kind, year=year, progress=progress_of(progress),
-                           spending_fen=spending_fen, outcomes=outcomes, actor=actor)
+                           spending_fen=spending_fen, outcomes=outcomes, actor=actor,
+                           received_on=effective_day(received_on, today, "received_on") if today is not None
+                           else received_on)
         return report_id
 
     def judge_report(self, *, report_id: str, accept: bool, comment: str | None, actor: Actor) -> None:

@@ -8,10 +8,11 @@ Every party signs the current version; a new version voids every signature.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.alliance_agreement import check_agreement, check_submission
+from domain.alliance_agreement import check_agreement, check_submission, effective_day
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
 
@@ -54,14 +55,17 @@ class Signing:
             raise InvalidValue("须注明证明材料 (an evidence reference is required)", field="evidence")
         self._party_declared(party_id=party, declaration={k: declaration.get(k) for k in fields}, actor=actor)
 
-    def sign(self, *, party_id: UUID, actor: Actor) -> None:
+    def sign(self, *, party_id: UUID, actor: Actor, signed_on: date | None = None, today: date | None = None) -> None:
+        """签署, on the day `signed_on` (a paper signature entered later; never in the future),
+        today by default (the association's day, which the caller passes as `today`)."""
         self.require_status("sign", "draft")
         party = str(party_id)
         if party not in self.parties():
             raise DomainError("只有联盟各方可以签署 (only parties sign)", code="not_a_party", field="party")
         if party in self.signatures:
             raise DomainError("已签署当前版本 (already signed this version)", code="already_signed")
-        self._signed(party_id=party, agreement_version=self.agreement_version, actor=actor)
+        day = effective_day(signed_on, today, "signed_on") if today is not None else signed_on
+        self._signed(party_id=party, agreement_version=self.agreement_version, actor=actor, signed_on=day)
 
     def submit(self, *, program_open: bool, actor: Actor) -> None:
         """联合申报: every party has signed the current version, within the window, and

@@ -171,7 +171,8 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
         self.declarations = {**self.declarations, party_id: declaration}
 
     @event("Signed")
-    def _signed(self, party_id: str, agreement_version: int, actor: Actor, reason: str | None = None) -> None:
+    def _signed(self, party_id: str, agreement_version: int, actor: Actor, reason: str | None = None,
+                signed_on: date | None = None) -> None:  # signed_on: a paper signature entered later
         self.signatures = [*self.signatures, party_id]
 
     @event("Submitted")
@@ -280,7 +281,8 @@ class Alliance(Signing, Amending, Selection, Funding, Reporting, Entity):
     # -- reports, inspections, the end (domain.alliance_reporting) ----------------------------------
     @event("ReportFiled")
     def _report_filed(self, report_id: str, report_kind: ReportKind, year: int, progress: list[ProgressItem],
-                      spending_fen: int, outcomes: str, actor: Actor, reason: str | None = None) -> None:
+                      spending_fen: int, outcomes: str, actor: Actor, reason: str | None = None,
+                      received_on: date | None = None) -> None:  # received_on: a paper report entered later
         previous = self.reports.get(report_id)
         self.reports = {**self.reports, report_id: ReportRecord(kind=report_kind, year=year, status="filed",
                                                                version=previous.version + 1 if previous else 1)}

@@ -37,7 +37,7 @@ def _version(doc: dict[str, Any], e: Any, pos: int, typed: Agreement) -> None:
     doc.setdefault("versions", []).append({"version": len(doc.get("versions", [])) + 1, "agreement": agreement,
                                            "recorded_at": e.timestamp.isoformat(), "position": pos})
     doc.update(agreement=agreement, agreement_version=len(doc["versions"]), title=typed.title,
-               sector=typed.sector, sector_label=SECTORS.get(typed.sector, typed.sector), signatures=[],
+               sector=typed.sector, sector_label=SECTORS.get(typed.sector, typed.sector), signatures=[], signed_on={},
                parties=typed.parties())
 
 
@@ -57,7 +57,9 @@ def _revised(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 def _signed(doc: dict[str, Any], e: Any, pos: int) -> None:
     doc["signatures"].append(e.party_id)
-    _log(doc, e, pos, "signed", party_id=e.party_id, agreement_version=e.agreement_version)
+    on = _iso(getattr(e, "signed_on", None)) or e.timestamp.date().isoformat()  # (events before the day was kept)
+    doc.setdefault("signed_on", {})[e.party_id] = on
+    _log(doc, e, pos, "signed", party_id=e.party_id, agreement_version=e.agreement_version, effective_on=on)
 
 
 def _declared_party(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -159,11 +161,16 @@ def _amendment_decided(doc: dict[str, Any], e: Any, pos: int) -> None:
 
 
 def _report(doc: dict[str, Any], e: Any, pos: int) -> None:
+    # the day it reached the secretariat (a paper report entered later: that day)
+    received = _iso(getattr(e, "received_on", None)) or e.timestamp.date().isoformat()
     versions = doc["reports"].get(e.report_id, {}).get("versions", [])
     doc["reports"][e.report_id] = {
         "id": e.report_id, "kind": e.report_kind, "year": e.year, "status": "filed",
         "versions": [*versions, {"progress": [item.plain() for item in e.progress], "spending_fen": e.spending_fen,
-                                 "outcomes": e.outcomes, "filed_at": e.timestamp.isoformat()}]}
+                                 "outcomes": e.outcomes, "filed_at": e.timestamp.isoformat(),
+                                 "received_on": received}]}
+    _log(doc, e, pos, "report_filed", report_id=e.report_id, report_kind=e.report_kind, year=e.year,
+         effective_on=received)
 
 
 def _judged(doc: dict[str, Any], e: Any, pos: int) -> None:
@@ -221,7 +228,8 @@ def _submitted(doc: dict[str, Any], e: Any, pos: int) -> None:
 class AlliancesView(DocumentView):
     name = "alliances"
     table = "view_alliances"
-    version = 2  # 2: decisions carry their effective day (effective_on) on the history
+    # 2: decisions carry their effective day (effective_on) on the history; 3: signatures' and reports' days
+    version = 3
     columns: ClassVar[dict[str, str]] = {"program_id": "TEXT", "status": "TEXT", "sector": "TEXT", "title": "TEXT"}
     indexes = ("program_id", "status")
     handlers: ClassVar[dict[type, Any]] = {

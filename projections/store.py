@@ -133,7 +133,7 @@ class ViewDatabase(ABC):
     def reset(tx: Tx, name: str) -> None:
         tx.execute("UPDATE qihui_tracking SET position = 0 WHERE name = ?", (name,))
 
-    def settle(self, tables: Sequence[str]) -> None:
+    def settle(self, tables: Sequence[str]) -> None:  # noqa: B027 (optional: SQLite needs nothing)
         """After a bulk load (a rebuild), what the database's own upkeep would do later: fresh
         planner statistics, and on PostgreSQL the visibility map, without which an index-only
         scan (the roster's counts) visits the table's rows too."""

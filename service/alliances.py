@@ -149,13 +149,23 @@ def declare(alliance_id: UUID, party_id: UUID | None, declaration: dict[str, Any
     return command
 
 
-def sign(alliance_id: UUID, party_id: UUID, actor: Actor) -> Command:
+def _paper_date(actor: Actor, day: date | None, field: str) -> None:
+    """A date before today is for a paper document the secretariat enters later, not for a
+    party acting online (whose act is dated the day it is recorded)."""
+    if day is not None and actor.role != "staff":
+        raise InvalidValue("只有秘书处补录纸质材料时可填写日期 (only staff enter a paper document's date)",
+                           field=field)
+
+
+def sign(alliance_id: UUID, party_id: UUID, actor: Actor, signed_on: date | None = None,
+         today: date | None = None) -> Command:
     def command(uow: UnitOfWork) -> UUID:
         require_party_standing(uow, actor)
         alliance = uow.get(Alliance, alliance_id)
         if actor.role == "member" and actor.organisation_id != str(party_id):
             raise DomainError("只能代表本单位签署 (sign for your own organisation)", code="not_a_party")
-        alliance.sign(party_id=party_id, actor=actor)
+        _paper_date(actor, signed_on, "signed_on")
+        alliance.sign(party_id=party_id, actor=actor, signed_on=signed_on, today=today)
         return alliance_id
 
     return command
@@ -401,14 +411,16 @@ def decide_amendment(alliance_id: UUID, amendment_id: str, approve: bool, reason
 
 
 # -- reports -------------------------------------------------------------------------------------
-def file_report(alliance_id: UUID, fields: dict[str, Any], actor: Actor) -> Command:
+def file_report(alliance_id: UUID, fields: dict[str, Any], actor: Actor, received_on: date | None = None,
+                today: date | None = None) -> Command:
     report_id = str(uuid4())
 
     def command(uow: UnitOfWork) -> str:
         require_party_standing(uow, actor)
         alliance = uow.get(Alliance, alliance_id)
         _acting_party(actor, alliance.parties())
-        return alliance.file_report(report_id=report_id, actor=actor, **fields)
+        _paper_date(actor, received_on, "received_on")
+        return alliance.file_report(report_id=report_id, actor=actor, received_on=received_on, today=today, **fields)
 
     return command
 

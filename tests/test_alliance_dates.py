@@ -6,8 +6,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
-from tests.roles import open_program, society
-from tests.test_alliances import WAN, World, enterprise, reviewer
+from tests.roles import agreement, open_program, society
+from tests.test_alliances import WAN, World, declaration, enterprise, reviewer
 from workers.scheduler import tick
 
 
@@ -100,3 +100,62 @@ def test_a_missed_rectification_deadline_is_flagged_once_and_shown(client, staff
     # Closing it late still closes it.
     w.post(f"/api/v1/alliances/{alliance}/rectifications/{inspection}/closure", {"note": "已补齐台账"})
     assert w.get(f"/api/v1/alliances/{alliance}")["rectifications"][inspection]["status"] == "closed"
+
+
+def test_a_paper_signature_and_a_paper_report_keep_the_days_they_were_made(client, staff, platform):
+    w = World(client, staff, platform)
+    program = open_program(client, staff, platform)
+    ent, soc = enterprise(client, staff, "纸质公司"), society(client, staff)
+    w.member(ent, "zhizhi")
+    w.member(soc, "zhizhi_xh")
+    body = {"program_id": program, **agreement([ent], [soc])}
+    alliance = w.post("/api/v1/alliances", body, w.accounts[ent], 201)["id"]
+    for role, party in (("enterprise", ent), ("society", soc)):
+        w.post(f"/api/v1/alliances/{alliance}/declarations", declaration(role, platform.clock.today().year),
+               w.accounts[party])
+    today = platform.clock.today()
+    on_paper = today - timedelta(days=3)
+    signatures = f"/api/v1/alliances/{alliance}/signatures"
+
+    # A party signs online, dated the day it is recorded; only the secretariat enters a paper
+    # signature's day, naming the party, and never a day to come. Refusals record nothing.
+    head = platform.runner.head()
+    for who, body, field in ((w.accounts[ent], {"signed_on": on_paper.isoformat()}, "signed_on"),
+                             (staff, {"signed_on": on_paper.isoformat()}, "party_id"),
+                             (staff, {"party_id": soc, "signed_on": (today + timedelta(days=1)).isoformat()},
+                              "signed_on")):
+        refused = client.post(signatures, headers=who, json=body)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+    assert platform.runner.head() == head
+
+    w.post(signatures, {"party_id": soc, "signed_on": on_paper.isoformat()})
+    w.post(signatures, who=w.accounts[ent])
+    record = w.get(f"/api/v1/alliances/{alliance}")
+    assert record["signed_on"] == {soc: on_paper.isoformat(), ent: today.isoformat()}
+    paper = [h for h in record["history"] if h["event"] == "signed" and h["party_id"] == soc]
+    assert paper[0]["effective_on"] == on_paper.isoformat()
+    summaries = [i["summary"] for i in w.get(f"/api/v1/members/{soc}/history?limit=200")["items"]]
+    assert any(f"纸质签署于 {on_paper.isoformat()}" in s for s in summaries)
+
+
+def test_a_paper_report_keeps_the_day_it_was_received(client, staff, platform):
+    w, alliance, ent = in_notice(client, staff, platform, name="报告公司", username="baogao")
+    platform.clock.offset = timedelta(days=8)
+    w.post(f"/api/v1/alliances/{alliance}/approval", {"granted_fen": 10 * WAN})
+    received = platform.clock.today() - timedelta(days=5)
+    report = {"kind": "annual", "year": 2027, "spending_fen": 5 * WAN, "outcomes": "样机设计完成",
+              "progress": [{"task": "样机研制", "status": "in_progress"}]}
+    reports = f"/api/v1/alliances/{alliance}/reports"
+    own = client.post(reports, headers=w.accounts[ent], json={**report, "received_on": received.isoformat()})
+    assert own.status_code == 422 and own.json()["errors"][0]["field"] == "received_on"
+    future = client.post(reports, headers=staff,
+                         json={**report, "received_on": (platform.clock.today() + timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "received_on"
+
+    rid = w.post(reports, {**report, "received_on": received.isoformat()}, status=201)["id"]
+    record = w.get(f"/api/v1/alliances/{alliance}")
+    assert record["reports"][rid]["versions"][0]["received_on"] == received.isoformat()
+    filed = [h for h in record["history"] if h["event"] == "report_filed"]
+    assert filed[0]["effective_on"] == received.isoformat() and filed[0]["actor"]["role"] == "staff"
+    summaries = [i["summary"] for i in w.get(f"/api/v1/members/{ent}/history?limit=200")["items"]]
+    assert any(f"纸质报告 {received.isoformat()} 收到" in s for s in summaries)

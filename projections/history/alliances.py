@@ -23,6 +23,11 @@ def _agreement(e: Any, n: Names, text: str) -> str:
     return f"「{n.title(e.originator_id)}」{text}"
 
 
+def _paper(e: Any, day: str) -> bool:
+    """A paper document the secretariat entered (only staff give its day): its day is told."""
+    return bool(getattr(e, day, None)) and e.actor.role == "staff"
+
+
 def _on(text: str):
     return lambda e, n: f"「{n.title(e.originator_id)}」{text}"
 
@@ -49,7 +54,8 @@ HISTORY = History(
         A.Drafted: lambda e, n: _agreement(e, n, "组建联盟，拟定协议书"),
         A.Revised: lambda e, n: _agreement(e, n, "修改协议书（已有签署作废）"),
         A.PartyDeclared: _on("联盟一方提交申报声明（附证明材料）"),
-        A.Signed: lambda e, n: f"「{n.title(e.originator_id)}」签署协议书第 {e.agreement_version} 版",
+        A.Signed: lambda e, n: (f"「{n.title(e.originator_id)}」签署协议书第 {e.agreement_version} 版"
+                                + (f"（纸质签署于 {e.signed_on}）" if _paper(e, "signed_on") else "")),
         A.Submitted: _on("联合申报"),
         A.EligibilityOverridden: lambda e, n: (f"「{n.title(e.originator_id)}」资格审查 {len(e.failed)} 项未达标，"
                                                f"特批通过：{e.reason}"),
@@ -72,7 +78,8 @@ HISTORY = History(
                                            f"{'通过' if e.decision == 'pass' else '不通过'}"),
         A.AmendmentDecided: lambda e, n: _agreement(e, n, f"变更申请{'获批' if e.approved else '未获批'}"),
         A.ReportFiled: lambda e, n: (f"「{n.title(e.originator_id)}」提交 {e.year} 年"
-                                     f"{label(REPORT_KIND_NAMES, e.report_kind)}"),
+                                     f"{label(REPORT_KIND_NAMES, e.report_kind)}"
+                                     + (f"（纸质报告 {e.received_on} 收到）" if _paper(e, "received_on") else "")),
         A.ReportJudged: lambda e, n: f"「{n.title(e.originator_id)}」报告{'通过' if e.accepted else '退回修改'}",
         A.ReportOverdue: lambda e, n: f"「{n.title(e.originator_id)}」{e.year} 年报告逾期（应于 {e.due_on} 前提交）",
         A.Inspected: lambda e, n: f"「{n.title(e.originator_id)}」检查评估：{label(RATING_NAMES, e.rating)}",
