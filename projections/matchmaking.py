@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from domain.matchmaking import Need
 from domain.matchmaking_meetings import Agenda
 from domain.matchmaking_parties import Campaign, Deal, Solver
+from projections.spelling import spellings
 from projections.store import ViewDatabase
 from projections.view import DocumentView, decode_doc
 
@@ -113,10 +114,17 @@ def _met_outcome(doc: dict[str, Any], e: Any, pos: int) -> None:
 class NeedsView(DocumentView):
     name = "needs"
     table = "view_needs"
+    version = 2  # 2: the title's pinyin and initials (projections.spelling)
     columns: ClassVar[dict[str, str]] = {
         "organisation_id": "TEXT", "campaign_id": "TEXT", "field": "TEXT", "status": "TEXT", "title": "TEXT",
         "summary": "TEXT", "deadline": "TEXT", "posted_on": "TEXT", "budget_max_fen": "BIGINT",
-        "has_feedback": "INTEGER", "deal_id": "TEXT", "listed": "INTEGER"}
+        "has_feedback": "INTEGER", "deal_id": "TEXT", "listed": "INTEGER",
+        "title_pinyin": "TEXT", "title_initials": "TEXT"}  # how people type the title: 光纤 → guangxian, gx
+
+    def column_values(self, doc: dict[str, Any]) -> list[Any]:
+        pinyin, initials = spellings(doc.get("title"))
+        return [*(doc.get(c) for c in self.columns if c not in ("title_pinyin", "title_initials")), pinyin, initials]
+
     indexes = ("organisation_id", "status", "deadline", "campaign_id", "deal_id")
     handlers: ClassVar[dict[type, Any]] = {
         N.Posted: _posted, N.Submitted: _status("submitted"), N.Analysed: _analysed,
@@ -257,9 +265,12 @@ def list_needs(db: ViewDatabase, *, viewer_org: str | None, everything: bool, ca
         if value is not None:
             where.append(clause)
             params.append(value)
-    if q:
-        where.append("(title LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\')")
-        params += [_like(q), _like(q)]
+    for term in (q or "").split():
+        # each term anywhere in the title or summary, or in the title as typed in pinyin or initials
+        spelled = _like(term.lower())
+        where.append("(title LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\' OR title_pinyin LIKE ? ESCAPE '\\' "
+                     "OR title_initials LIKE ? ESCAPE '\\')")
+        params += [_like(term), _like(term), spelled, spelled]
     sql = "SELECT doc FROM view_needs" + (f" WHERE {' AND '.join(where)}" if where else "")
     with db.read() as tx:
         rows = tx.fetchall(sql + " ORDER BY posted_on DESC, id DESC LIMIT ?", [*params, limit])

@@ -37,6 +37,10 @@ def test_post_analyse_publish_find_and_propose_through_the_pages(client, staff, 
     # A solver team finds it by a Chinese word and reads the public part, never the details.
     assert "高功率激光器散热技术" in team.get("/portal/needs?q=散热").text
     assert "高功率激光器散热技术" not in team.get("/portal/needs?q=发酵").text
+    # …or as people type it: the title's pinyin and initials (激光器: jiguangqi, jgq).
+    for typed in ("jiguangqi", "JGQ", "gaogonglv sanre"):
+        assert "高功率激光器散热技术" in team.get(f"/portal/needs?q={typed}").text, typed
+    assert "高功率激光器散热技术" not in team.get("/portal/needs?q=fajiao").text
     page = team.get(f"/portal/needs/{need}")
     assert page.status_code == 200 and "提升功率稳定性" in page.text and "铜基热沉" not in page.text
     assert "铜基热沉" in owner.get(f"/portal/needs/{need}").text
