@@ -202,4 +202,5 @@ SAMPLES: dict[str, object] = {
     "amount_fen": 100_000, "budget_fen": 50_000_000, "requested_funding_fen": 10_000_000,
     "granted_fen": 10_000_000, "spending_fen": 3_000_000, "recover_fen": 0, "capacity": 20,
     "seats_per_organisation": 2, "notice_days": 7, "rating": 5, "to_position": 1,
+    "signed_on": "2026-03-10",  # a paper signature the secretariat enters (with its party_id)
 }

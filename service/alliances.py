@@ -420,7 +420,8 @@ def file_report(alliance_id: UUID, fields: dict[str, Any], actor: Actor, receive
         alliance = uow.get(Alliance, alliance_id)
         _acting_party(actor, alliance.parties())
         _paper_date(actor, received_on, "received_on")
-        return alliance.file_report(report_id=report_id, actor=actor, received_on=received_on, today=today, **fields)
+        given = {k: v for k, v in fields.items() if k != "received_on"}  # the day comes as a date, on its own
+        return alliance.file_report(report_id=report_id, actor=actor, received_on=received_on, today=today, **given)
 
     return command
 

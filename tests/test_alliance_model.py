@@ -44,9 +44,13 @@ AGREEMENT = check_agreement({
 
 
 # -- given, when, then -----------------------------------------------------------------------------
+# Fields later versions of an event added; recorded without them, they read as None.
+LATER_FIELDS = {"Signed": {"signed_on": None}, "ReportFiled": {"received_on": None}}
+
+
 def fact(event_class: type, **fields: Any) -> tuple[type, dict[str, Any]]:
     """One recorded event: its class and fields (who acted, and why, default to staff and none)."""
-    return event_class, {"actor": STAFF, "reason": None, **fields}
+    return event_class, {"actor": STAFF, "reason": None, **LATER_FIELDS.get(event_class.__name__, {}), **fields}
 
 
 class Story:

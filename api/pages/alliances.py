@@ -150,7 +150,8 @@ class AlliancePages(Controller):
     def sign(self, request: Request, id: UUID) -> Redirect | Template:
         """签署: as POST /api/v1/alliances/{id}/signatures, for the account's organisation."""
         actor = actor_of(request)
-        return self._act(request, id, lambda: alliances.sign(id, UUID(str(actor.organisation_id)), actor),
+        return self._act(request, id, lambda: alliances.sign(id, UUID(str(actor.organisation_id)), actor,
+                                                             today=platform_of(request).clock.today()),
                          "alliance.signed_now", "sign")
 
     @post("/alliances/{id:uuid}/submit", opt=allow("member"), sync_to_thread=True, status_code=303)
@@ -182,7 +183,8 @@ class AlliancePages(Controller):
             if errors:
                 raise FormError(errors)
             _, position = attempt(lang, lambda: p.writer.execute(alliances.file_report(
-                id, msgspec.to_builtins(report), actor_of(request))), {"spending_fen": "spending"})
+                id, msgspec.to_builtins(report), actor_of(request), today=p.clock.today())),
+                {"spending_fen": "spending"})
         except FormError as exc:
             return render(request, "alliance.html", status=400, values=dict(data), errors=exc.errors,
                           anchor="report", **context)
