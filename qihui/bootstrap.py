@@ -43,6 +43,7 @@ class Platform:
     # Set while this process's own projector follows the log (embedded mode; of several
     # replicas, the one holding the projector's lease): its runner then tells where the views stand.
     projecting: threading.Event = field(default_factory=threading.Event)
+    project_here: bool = True  # False: a child process keeps the views (`qihui serve`, workers.projector_process)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -57,7 +58,8 @@ class Platform:
         project: Callable[[threading.Event], None] = self._project
         if self.settings.replica_url:  # one of several replicas: one projector among them works
             project = partial(lead, self.settings, "projector", work=self._project)
-        workers = [("qihui-projector", project), ("qihui-scheduler", lambda stop: run_scheduler(self, stop))]
+        workers = [("qihui-projector", project)] if self.project_here else []
+        workers.append(("qihui-scheduler", lambda stop: run_scheduler(self, stop)))
         if not self.settings.nats_url and "on" in [v for k, v in self.settings.notice_channels().items()
                                                    if k != "inbox"]:
             workers.append(("qihui-notifier", lambda stop: run_notifier(self, stop)))

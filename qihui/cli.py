@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -42,11 +43,19 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from workers.projector_process import ProjectorProcess
 
     platform = _platform()
-    mode = "PostgreSQL" if platform.settings.is_postgres else f"SQLite {platform.settings.sqlite_path}"
-    click.echo(f"qihui: store {mode}; projections "
-               f"{'in-process' if platform.settings.run_workers else 'by `qihui worker projector`'}")
+    settings = platform.settings
+    projector = None
+    if settings.run_workers and settings.projector_process:
+        platform.project_here = False  # the second core keeps the views (QIHUI_PROJECTOR_PROCESS=n: a thread)
+        projector = ProjectorProcess()
+        projector.start()
+    mode = "PostgreSQL" if settings.is_postgres else f"SQLite {settings.sqlite_path}"
+    where = ("by a child process" if projector else "in-process") if settings.run_workers \
+        else "by `qihui worker projector`"
+    click.echo(f"qihui: store {mode}; projections {where}")
     click.echo(f"qihui: API at http://{host}:{port}/api/v1 — OpenAPI UI at http://{host}:{port}/schema"
                f" (Swagger: /schema/swagger)")
     try:
@@ -59,6 +68,8 @@ def serve(host: str, port: int) -> None:
         gc.freeze()
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
+        if projector is not None:
+            projector.stop()
         platform.close()
 
 
@@ -516,12 +527,21 @@ def _until_signalled() -> threading.Event:
 
 @worker.command("projector")
 @click.option("--interval", default=0.05, show_default=True, help="Seconds between polls.")
-def worker_projector(interval: float) -> None:
+@click.option("--with-parent", type=int, default=None, hidden=True,
+              help="Stop when this process (the `qihui serve` that started it) is gone.")
+def worker_projector(interval: float, with_parent: int | None) -> None:
     """Follow the event log and keep every view up to date."""
     from workers.lease import lead
 
     platform = _platform()
     stop = _until_signalled()
+    if with_parent is not None:
+        def orphaned() -> None:  # the API may die without a word (kill -9): never outlive it
+            while not stop.wait(0.5):
+                if os.getppid() != with_parent:
+                    stop.set()
+
+        threading.Thread(target=orphaned, name="qihui-parent-watch", daemon=True).start()
     click.echo("projector: following the event log")
     try:
         # One projector works at a time; a second one waits as a hot standby (issue 21): two

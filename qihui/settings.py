@@ -43,6 +43,8 @@ class Settings:
     read_wait: float  # seconds a query with ?min_position= waits for its view before 503
     # Reverse proxies whose X-Forwarded-For is believed: addresses or CIDR networks.
     trusted_proxies: tuple[str, ...] = ()
+    # `qihui serve` with workers: the projector as a child process (the second core), not a thread
+    projector_process: bool = True
     # This API replica's address as the other replicas reach it (QIHUI_REPLICA_URL, e.g.
     # http://api-1:8000): with NATS, each aggregate's commands then go to one replica (api.ownership).
     replica_url: str | None = None
@@ -171,6 +173,7 @@ class Settings:
             replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
             needs_feedback_days=int(_get(env, "NEEDS_FEEDBACK_DAYS", "30") or 30),
             run_workers=(_get(env, "RUN_WORKERS", "y") or "y").lower() in ("y", "yes", "1", "true"),
+            projector_process=(_get(env, "PROJECTOR_PROCESS", "y") or "y").lower() in ("y", "yes", "1", "true"),
             scheduler_interval=float(_get(env, "SCHEDULER_INTERVAL", "15") or 15),
             time_zone=ZoneInfo(_get(env, "TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"),
             token_ttl_seconds=int(_get(env, "TOKEN_TTL_SECONDS", "28800") or 28800),

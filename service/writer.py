@@ -73,9 +73,16 @@ class AggregateCache:
         self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
         self.read: set[UUID] = set()  # handed to this batch's commands
         self._fresh: set[UUID] = set()  # loaded from the store during this batch
+        # Handed to a command or put here since the last save, in that order: the only ones that may
+        # hold unsaved events (a save looks at these, not at the whole cache).
+        self._touched: dict[UUID, None] = {}
 
     def begin_batch(self) -> None:
         self.read, self._fresh = set(), set()
+        self._touched = {i: None for i in self._touched if (a := self._items.get(i)) is not None and a.pending_events}
+
+    def touch(self, aggregate_id: UUID) -> None:
+        self._touched[aggregate_id] = None
 
     def held_before_batch(self, aggregate_id: UUID) -> bool:
         return aggregate_id not in self._fresh
@@ -94,6 +101,7 @@ class AggregateCache:
         return agg
 
     def put(self, agg: Aggregate) -> None:
+        self._touched[agg.id] = None
         self._items[agg.id] = agg
         self._items.move_to_end(agg.id)
         while len(self._items) > self.maxsize:
@@ -106,7 +114,7 @@ class AggregateCache:
         self._items.pop(aggregate_id, None)
 
     def changed(self) -> list[Aggregate]:
-        return [a for a in self._items.values() if a.pending_events]
+        return [a for i in self._touched if (a := self._items.get(i)) is not None and a.pending_events]
 
 
 class UnitOfWork:
@@ -130,6 +138,7 @@ class UnitOfWork:
                 return None
             self._marks.setdefault(agg.id, len(agg.pending_events))
             self._cache.read.add(agg.id)
+            self._cache.touch(agg.id)
         return agg if isinstance(agg, cls) else None
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
