@@ -14,7 +14,7 @@ from api.freshness import await_views
 from api.health import health, ready
 from api.idempotency import IdempotencyMiddleware
 from api.member_import import MemberImportController
-from api.ownership import OwnershipMiddleware
+from api.ownership import OwnershipGate
 from api.policy import PrincipalCache, policy_guard
 from api.problems import HANDLERS
 from api.ratelimit import RateLimit
@@ -49,7 +49,7 @@ def create_app(platform: Platform) -> Litestar:
                         *pages.routes(contexts.pages())],  # the web pages, their static files, / → the portal
         guards=[policy_guard],
         before_request=await_views,  # read-your-writes waits on the event loop, not in a thread
-        middleware=[OwnershipMiddleware(replicas), IdempotencyMiddleware(platform)],
+        middleware=[IdempotencyMiddleware(platform)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         template_config=pages.TEMPLATE_CONFIG,
@@ -70,4 +70,5 @@ def create_app(platform: Platform) -> Litestar:
     openapi.install(app, contexts.glossary())  # roles, bearer scheme and field descriptions
     i18n.extend(contexts.messages(), contexts.labels())  # the contexts' own texts for their pages
     pages.install_nav(contexts.nav("portal"), contexts.nav("desk"))
-    return app
+    # Several replicas: a command for another's aggregate is forwarded before the framework runs.
+    return OwnershipGate(app, replicas) if replicas is not None else app  # type: ignore[return-value]

@@ -70,6 +70,25 @@ class OwnershipMiddleware(ASGIMiddleware):
         await send({"type": "http.response.body", "body": answer})
 
 
+class OwnershipGate:
+    """The forwarding in front of the framework: a command for another replica's aggregate
+    leaves before Litestar routes, parses or authenticates it (that is the owner's work, and
+    doing it twice cost the second replica its gain). Everything else goes to `app`, whose
+    attributes this object answers for."""
+
+    def __init__(self, app: Any, replicas: Any):
+        self.app, self._forwarding = app, OwnershipMiddleware(replicas)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self._forwarding.handle(scope, receive, send, self.app)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+
 def _query(scope: Scope) -> str:
     query = scope.get("query_string", b"").decode("latin-1")
     return f"?{query}" if query else ""
