@@ -114,6 +114,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         runner.ensure_schema()
         adopt_legacy_keys(views, keys)  # keys once kept beside the views move to the key store, once
     writer = CommandWriter(app, on_commit=lambda _pos: runner.wakeup.set(), deadline=settings.command_deadline,
+                           cache_events=settings.cache_events,
                            load_many=lambda ids: load_many(app, views, ids),
                            # Other processes write to PostgreSQL too (replicas, the CLI): check what was read.
                            latest_versions=(lambda ids: latest_versions(app, views, ids)) if settings.is_postgres

@@ -43,6 +43,8 @@ class Settings:
     read_wait: float  # seconds a query with ?min_position= waits for its view before 503
     # Reverse proxies whose X-Forwarded-For is believed: addresses or CIDR networks.
     trusted_proxies: tuple[str, ...] = ()
+    # The writer's cache of aggregates holds at most this many events folded in all (its size, roughly)
+    cache_events: int = 1_000_000
     # `qihui serve` with workers: the projector as a child process (the second core), not a thread
     projector_process: bool = True
     # This API replica's address as the other replicas reach it (QIHUI_REPLICA_URL, e.g.
@@ -173,6 +175,7 @@ class Settings:
             replica_url=(_get(env, "REPLICA_URL") or "").rstrip("/") or None,
             needs_feedback_days=int(_get(env, "NEEDS_FEEDBACK_DAYS", "30") or 30),
             run_workers=(_get(env, "RUN_WORKERS", "y") or "y").lower() in ("y", "yes", "1", "true"),
+            cache_events=int(_get(env, "CACHE_EVENTS", "1000000") or 1_000_000),
             projector_process=(_get(env, "PROJECTOR_PROCESS", "y") or "y").lower() in ("y", "yes", "1", "true"),
             scheduler_interval=float(_get(env, "SCHEDULER_INTERVAL", "15") or 15),
             time_zone=ZoneInfo(_get(env, "TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"),

@@ -65,11 +65,16 @@ class _Job:
 
 
 class AggregateCache:
-    """The writer's in-memory aggregates (least recently used are dropped)."""
+    """The writer's in-memory aggregates; the least recently used are dropped once there are
+    more than `maxsize` of them or they have folded more than `max_events` events in all (an
+    aggregate's version: its size, roughly, for the ones that grow, such as a session with its
+    registrations), so memory stays bounded by size, not only by count."""
 
-    def __init__(self, app: Application, maxsize: int):
+    def __init__(self, app: Application, maxsize: int, max_events: int | None = None):
         self.app = app
-        self.maxsize = maxsize
+        self.maxsize, self.max_events = maxsize, max_events
+        self.events = 0  # the versions of the aggregates held, summed
+        self._weights: dict[UUID, int] = {}
         self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
         self.read: set[UUID] = set()  # handed to this batch's commands
         self._fresh: set[UUID] = set()  # loaded from the store during this batch
@@ -79,7 +84,12 @@ class AggregateCache:
 
     def begin_batch(self) -> None:
         self.read, self._fresh = set(), set()
-        self._touched = {i: None for i in self._touched if (a := self._items.get(i)) is not None and a.pending_events}
+        touched = self._touched
+        for i in touched:  # what the last batch saved has grown
+            if (a := self._items.get(i)) is not None:
+                self._weigh(a)
+        self._touched = {i: None for i in touched if (a := self._items.get(i)) is not None and a.pending_events}
+        self._shrink()
 
     def touch(self, aggregate_id: UUID) -> None:
         self._touched[aggregate_id] = None
@@ -104,14 +114,29 @@ class AggregateCache:
         self._touched[agg.id] = None
         self._items[agg.id] = agg
         self._items.move_to_end(agg.id)
-        while len(self._items) > self.maxsize:
+        self._weigh(agg)
+        self._shrink()
+
+    def _weigh(self, agg: Aggregate) -> None:
+        weight = agg.version
+        self.events += weight - self._weights.get(agg.id, 0)
+        self._weights[agg.id] = weight
+
+    def _over(self) -> bool:
+        if len(self._items) > self.maxsize:
+            return True
+        return self.max_events is not None and self.events > self.max_events and len(self._items) > 1
+
+    def _shrink(self) -> None:
+        while self._over():
             oldest_id, oldest = next(iter(self._items.items()))
-            if oldest.pending_events:  # never drop unsaved work
+            if oldest.pending_events or oldest_id in self._touched:  # never what this batch holds
                 break
-            del self._items[oldest_id]
+            self.evict(oldest_id)
 
     def evict(self, aggregate_id: UUID) -> None:
         self._items.pop(aggregate_id, None)
+        self.events -= self._weights.pop(aggregate_id, 0)
 
     def changed(self) -> list[Aggregate]:
         return [a for i in self._touched if (a := self._items.get(i)) is not None and a.pending_events]
@@ -190,6 +215,7 @@ class CommandWriter:
     """Runs commands in one thread with group commit (see module docstring)."""
 
     def __init__(self, app: Application, *, max_batch: int = 256, cache_size: int = 20_000,
+                 cache_events: int | None = None,
                  deadline: float = 2.0,
                  on_commit: Callable[[int], None] | None = None,
                  load_many: Callable[[list[UUID]], list[Aggregate]] | None = None,
@@ -202,7 +228,7 @@ class CommandWriter:
         self.deadline = deadline
         self.load_many = load_many
         self.max_batch = max_batch
-        self.cache = AggregateCache(app, cache_size)
+        self.cache = AggregateCache(app, cache_size, cache_events)
         self.on_commit = on_commit
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._batch_started: float | None = None

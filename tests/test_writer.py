@@ -100,3 +100,22 @@ def test_a_stale_copy_in_another_process_is_refreshed_not_overwritten(make_platf
     with pytest.raises(IllegalTransition):
         b.writer.execute(membership.reject(org_id, reason="重复申请", effective_on=TODAY, actor=STAFF))
     assert a.app.repository.get(org_id).status == "admitted"
+
+
+def test_the_writers_cache_is_bounded_by_the_events_its_aggregates_hold(platform):
+    """Least recently used aggregates go once those held have folded more events than allowed
+    (their size, roughly), but never one the batch in progress holds."""
+    from service.writer import AggregateCache
+
+    ids = [apply(platform)[0] for _ in range(6)]
+    org = platform.app.repository.get(ids[0])
+    org.admit(tier="member", note=None, effective_on=TODAY, actor=STAFF)
+    platform.app.save(org)  # the first one has grown: two events
+    cache = AggregateCache(platform.app, maxsize=100, max_events=4)
+    cache.begin_batch()
+    for i in ids:
+        cache.get(i)
+    assert len(cache._items) == 6 and cache.events == 7  # all held by this batch: none dropped mid-batch
+    cache.begin_batch()  # that batch is over
+    assert list(cache._items) == ids[-4:] and cache.events == 4  # the least recently used went first
+    assert cache.get(ids[0]).status == "admitted"  # and comes back from the store when asked for
