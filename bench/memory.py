@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -88,7 +89,7 @@ def measure(backend: str, events: int, seconds: float) -> dict[str, float]:
                 return rng.choice([
                     ("GET", "/api/v1/members?status=admitted&limit=50", None),
                     ("GET", "/api/v1/members?limit=500", None),
-                    ("GET", "/api/v1/members?q=光电", None),
+                    ("GET", f"/api/v1/members?q={quote('光电')}", None),  # the load generator sends bytes as given
                     ("GET", "/api/v1/members?q=xiamen", None),
                     ("GET", "/api/v1/members?status=admitted&as_of=2020-06-30", None),
                     ("GET", f"/api/v1/members/{org}", None),

@@ -50,10 +50,27 @@ class Names:
     def __init__(self, tx: Tx, time_zone: ZoneInfo):
         self.tx = tx
         self.time_zone = time_zone
+        # Read once a batch, kept as the batch writes them (a rebuild asked the database for the
+        # same session, staff list and accounts for every event: 60 % of its time).
+        self._subjects: dict[str, dict[str, Any]] = {}
+        self._accounts: dict[str, dict[str, Any] | None] = {}
+        self._recipients: dict[tuple[tuple[str, ...], bool], list[str]] = {}
 
     def subject(self, subject_id: Any) -> dict[str, Any]:
-        row = self.tx.fetchone(f"SELECT doc FROM {SUBJECTS} WHERE id = ?", (str(subject_id),))
-        return decode_doc(row["doc"]) if row else {}
+        key = str(subject_id)
+        if key not in self._subjects:
+            row = self.tx.fetchone(f"SELECT doc FROM {SUBJECTS} WHERE id = ?", (key,))
+            self._subjects[key] = decode_doc(row["doc"]) if row else {}
+        return self._subjects[key]
+
+    def keep_subject(self, key: str, doc: dict[str, Any]) -> None:
+        _upsert(self.tx, SUBJECTS, key, doc)
+        self._subjects[key] = doc
+
+    def keep_account(self, doc: dict[str, Any]) -> None:
+        _account_columns(self.tx, doc)
+        self._accounts[doc["id"]] = doc
+        self._recipients.clear()
 
     def title(self, subject_id: Any) -> str:
         return self.subject(subject_id).get("title") or "—"
@@ -69,6 +86,12 @@ class Names:
 
     def recipients(self, audience: Audience) -> list[str]:
         """Active accounts of the organisations named, and staff when asked (stable order)."""
+        key = (tuple(str(o) for o in audience.organisations or ()), bool(audience.staff))
+        if key not in self._recipients:
+            self._recipients[key] = self._recipients_now(audience)
+        return list(self._recipients[key])
+
+    def _recipients_now(self, audience: Audience) -> list[str]:
         found: list[str] = []
         if audience.organisations:
             orgs = [str(o) for o in audience.organisations]
@@ -82,8 +105,10 @@ class Names:
         return list(dict.fromkeys(found))
 
     def account(self, account_id: str) -> dict[str, Any] | None:
-        row = self.tx.fetchone(f"SELECT doc FROM {ACCOUNTS} WHERE id = ?", (account_id,))
-        return decode_doc(row["doc"]) if row else None
+        if account_id not in self._accounts:
+            row = self.tx.fetchone(f"SELECT doc FROM {ACCOUNTS} WHERE id = ?", (account_id,))
+            self._accounts[account_id] = decode_doc(row["doc"]) if row else None
+        return self._accounts[account_id]
 
 
 class Rules:
@@ -148,21 +173,21 @@ def _directory(tx: Tx, names: Names, e: Any) -> None:
             doc["status"] = "disabled" if isinstance(e, Account.Disabled) else "active"
         else:
             return
-        _account_columns(tx, doc)
+        names.keep_account(doc)
     elif isinstance(e, Invitation.Issued):
         _upsert(tx, INVITES, str(e.originator_id), {"email": e.email})
     elif isinstance(e, Invitation.Accepted):
         row = tx.fetchone(f"SELECT doc FROM {INVITES} WHERE id = ?", (str(e.originator_id),))
         doc = names.account(str(e.account_id)) or {"id": str(e.account_id), "channels": {}}
         doc["invited_email"] = decode_doc(row["doc"])["email"] if row else None
-        _account_columns(tx, doc)
+        names.keep_account(doc)
     elif isinstance(e, NoticePreferences.ChannelsChosen | NoticePreferences.ContactSet):
         doc = names.account(e.account_id) or {"id": e.account_id, "channels": {}, "status": "active"}
         if isinstance(e, NoticePreferences.ChannelsChosen):
             doc["channels"] = {**doc.get("channels", {}), e.kind: list(e.channels)}
         else:
             doc["contact"] = e.contact
-        _account_columns(tx, doc)
+        names.keep_account(doc)
     elif isinstance(e, Inbox.Read):
         marks = ", ".join("?" for _ in e.notice_ids)
         tx.execute(f"UPDATE {INBOX} SET read_at = ? WHERE read_at IS NULL AND id IN ({marks})",
@@ -172,18 +197,18 @@ def _directory(tx: Tx, names: Names, e: Any) -> None:
         if isinstance(e, Session.Scheduled):
             doc.update(title=e.title, venue=e.venue)
         doc.update(starts_at=e.starts_at.isoformat(), ends_at=e.ends_at.isoformat())
-        _upsert(tx, SUBJECTS, str(e.originator_id), doc)
+        names.keep_subject(str(e.originator_id), doc)
     elif isinstance(e, Organisation.Applied) or (isinstance(e, Organisation.ProfileChanged) and "name" in e.changes):
         name = e.name if isinstance(e, Organisation.Applied) else e.changes["name"]
-        _upsert(tx, SUBJECTS, str(e.originator_id), {"title": name})
+        names.keep_subject(str(e.originator_id), {"title": name})
     elif isinstance(e, Alliance.Drafted | Alliance.Revised):
         a = e.agreement
-        _upsert(tx, SUBJECTS, str(e.originator_id), {
+        names.keep_subject(str(e.originator_id), {
             "title": a.get("title") or "—", "parties": [str(p) for p in (*a["enterprises"], *a["societies"])]})
     elif isinstance(e, AggregateCreated) and getattr(e, "organisation_id", None):
         # Any other context's aggregate created for an organisation (a need, a request…): whose it
         # is and its title, so that its later events can tell that organisation.
-        _upsert(tx, SUBJECTS, str(e.originator_id), {"title": getattr(e, "title", None) or "—",
+        names.keep_subject(str(e.originator_id), {"title": getattr(e, "title", None) or "—",
                                                      "organisation_id": str(e.organisation_id)})
 
 

@@ -130,9 +130,11 @@ class ProjectionRunner:
                 view.clear(tx)
                 self.db.reset(tx, view.name)
         runner = ProjectionRunner(self.app, self.db, chosen, batch_size=self.batch_size)
-        applied = runner.catch_up(progress)
-        self.db.settle([table for view in chosen for table in view.tables])
-        return applied
+        return runner.catch_up(progress)
+
+    def settle(self, names: Sequence[str] | None = None) -> None:
+        """After a rebuild: the database's upkeep for the rebuilt tables (ViewDatabase.settle)."""
+        self.db.settle([t for v in self.views if names is None or v.name in names for t in v.tables])
 
     def run_forever(self, stop: threading.Event, interval: float = 0.05, gather: float = 0.01) -> None:
         """Follow the log until `stop`. Woken by a commit, wait `gather` seconds

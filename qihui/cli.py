@@ -399,6 +399,7 @@ def projections_rebuild(name: str | None, yes: bool) -> None:
             total = platform.runner.rebuild([name] if name else None,
                                             progress=lambda n: bar.advance(task, n))
             bar.update(task, completed=head)
+        platform.runner.settle([name] if name else None)  # statistics and visibility for the queries
     finally:
         platform.close()
     click.echo(f"replayed {total} events")
