@@ -1,7 +1,8 @@
 """One API replica against two, on PostgreSQL with NATS (issue 21).
 
 Each replica is `qihui serve` in its own process (QIHUI_REPLICA_URL set, so each aggregate's
-commands go to one of them, api.ownership); one projector process beside them. Measured for
+commands go to one of them, api.ownership); each replica's projector process beside it, one
+working at a time (the lease), the other standing by. Measured for
 1 and 2 replicas, clients spread evenly across the replicas:
 
 - mixed registrations over 40 sessions, 32 keep-alive clients, for a fixed time;
