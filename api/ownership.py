@@ -13,9 +13,7 @@ import logging
 import re
 from typing import Any
 
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 from api.peers import Peers, PeerUnreachable
 
@@ -34,23 +32,29 @@ def aggregate_of(path: str) -> str | None:
     return found[1].replace("-", "").lower() if found else None
 
 
-class OwnershipMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+class OwnershipGate:
+    """The forwarding in front of the framework: a command for another replica's aggregate
+    leaves before Litestar routes, parses or authenticates it (that is the owner's work, and
+    doing it twice cost the second replica its gain). Everything else goes to `app`, whose
+    attributes this object answers for."""
 
-    def __init__(self, replicas: Any):
-        self.replicas = replicas
+    def __init__(self, app: Any, replicas: Any):
+        self.app, self.replicas = app, replicas
         self.peers = Peers(timeout=30)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        replicas = self.replicas
-        if replicas is None or scope["method"] not in COMMANDS:
-            await next_app(scope, receive, send)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        replicas, app = self.replicas, self.app
+        if scope["type"] != "http" or scope["method"] not in COMMANDS:
+            await app(scope, receive, send)
             return
         aggregate = aggregate_of(scope["path"])
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         owner = replicas.owner(aggregate) if aggregate else None
         if owner is None or owner[0] == replicas.me or FORWARDED in headers:
-            await next_app(scope, receive, _naming(send, replicas.me))
+            await app(scope, receive, _naming(send, replicas.me))
             return
         body, messages = await _body(receive)
         forwarded = [(k, v) for k, v in scope["headers"] if k.decode().lower() not in _NOT_FORWARDED]
@@ -62,31 +66,12 @@ class OwnershipMiddleware(ASGIMiddleware):
         except PeerUnreachable as exc:
             log.warning("replica %s did not answer (%s); running the command here", owner[0], exc)
             replicas.forget(owner[0])
-            await next_app(scope, _replay(messages, receive), _naming(send, replicas.me))
+            await app(scope, _replay(messages, receive), _naming(send, replicas.me))
             return
         out = [(k, v) for k, v in answer_headers if k.decode("latin-1") not in _HOP_BY_HOP]
         await send({"type": "http.response.start", "status": status,
                     "headers": [*out, (b"content-length", str(len(answer)).encode())]})
         await send({"type": "http.response.body", "body": answer})
-
-
-class OwnershipGate:
-    """The forwarding in front of the framework: a command for another replica's aggregate
-    leaves before Litestar routes, parses or authenticates it (that is the owner's work, and
-    doing it twice cost the second replica its gain). Everything else goes to `app`, whose
-    attributes this object answers for."""
-
-    def __init__(self, app: Any, replicas: Any):
-        self.app, self._forwarding = app, OwnershipMiddleware(replicas)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self._forwarding.handle(scope, receive, send, self.app)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.app, name)
 
 
 def _query(scope: Scope) -> str:

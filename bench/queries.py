@@ -48,6 +48,18 @@ def lengthen_histories(platform, chunk: int = 200) -> int:
     return stored
 
 
+def long_histories(platform, organisations: int) -> int:
+    """The queries' store: `organisations` members, the admitted ones with long histories, all
+    projected. Measured as a running system stands, after PostgreSQL's autovacuum has visited
+    the freshly written views (before it, every index-only count visits the table's rows)."""
+    events = fill_members(platform, organisations)
+    platform.runner.catch_up()
+    events += lengthen_histories(platform)
+    platform.runner.catch_up()
+    platform.views.settle([t for view in platform.runner.views for t in view.tables])
+    return events
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -56,13 +68,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def measure(backend: str, organisations: int, runs: int) -> list[tuple[str, float, float]]:
     rng = random.Random(1)
     with fresh_platform(backend) as platform:
-        events = fill_members(platform, organisations)
-        platform.runner.catch_up()
-        events += lengthen_histories(platform)
-        platform.runner.catch_up()
-        # Measured as a running system stands, after PostgreSQL's autovacuum has visited the
-        # freshly written views (before it, every index-only count visits the table's rows).
-        platform.views.settle([t for view in platform.runner.views for t in view.tables])
+        events = long_histories(platform, organisations)
         print(f"  {events} events stored", flush=True)
         with platform.views.read() as tx:
             first, last = (tx.scalar(f"SELECT {f}(recorded_at) FROM view_audit_log") for f in ("MIN", "MAX"))

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import api_process, fill_members, staff_token, store
-from bench.queries import lengthen_histories, percentiles
+from bench.common import api_process, staff_token, store
+from bench.queries import long_histories, percentiles
 from projections.audit import ACTIVITY
 from projections.known import known_instant
 from qihui.bootstrap import bootstrap
@@ -29,11 +29,7 @@ from tests.loadgen import closed_loop
 def measure(backend: str, organisations: int, requests: int) -> list[tuple[str, float, float]]:
     with store(backend) as (env, _):
         platform = bootstrap(Settings.from_env(env))
-        fill_members(platform, organisations)
-        platform.runner.catch_up()
-        lengthen_histories(platform)
-        platform.runner.catch_up()
-        platform.views.settle([t for view in platform.runner.views for t in view.tables])
+        long_histories(platform, organisations)
         with platform.views.read() as tx:
             first, last = (tx.scalar(f"SELECT {f}(recorded_at) FROM view_audit_log") for f in ("MIN", "MAX"))
             busiest = tx.scalar(f"SELECT org_id FROM {ACTIVITY} GROUP BY org_id ORDER BY COUNT(*) DESC LIMIT 1")

@@ -312,6 +312,11 @@ class CommandWriter:
                 batch.append(nxt)
             self._run_batch(batch)
 
+    def _keys(self) -> Any:
+        """The key store beside the application (qihui.bootstrap wires it): new persons' keys are
+        held for a batch and stored once, before its events (service.keystore)."""
+        return getattr(self.app, "keys", None)
+
     def _prefetch(self, batch: list[_Job]) -> None:
         """Load, in one go, the aggregates the batch's commands said they will read."""
         if self.load_many is None:
@@ -323,7 +328,7 @@ class CommandWriter:
                 self.cache.put(agg)
 
     def _run_batch(self, batch: list[_Job]) -> None:
-        keys = getattr(self.app, "keys", None)  # new persons' keys: stored once a batch (service.keystore)
+        keys = self._keys()
         with keys.holding() if keys is not None else contextlib.nullcontext():
             self._run_held(batch, keys)
 
@@ -396,7 +401,7 @@ class CommandWriter:
         try:
             if self.before_save is not None:
                 self.before_save(changed)
-            keys = getattr(self.app, "keys", None)
+            keys = self._keys()
             if keys is not None:
                 keys.flush_held()  # the keys before the events sealed with them
             recordings = self.app.save(*changed)
@@ -430,7 +435,7 @@ class CommandWriter:
                     log.exception("snapshot of %s failed", agg.id)
 
     def _run_alone(self, job: _Job) -> None:
-        keys = getattr(self.app, "keys", None)
+        keys = self._keys()
         for _ in range(RETRIES):
             try:
                 if keys is not None:
