@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,7 +162,8 @@ def test_kill_9_of_every_worker_and_one_replica_and_a_nats_outage_lose_nothing(s
                 break
             time.sleep(1)
         ids = [m.headers["Nats-Msg-Id"] for m in msgs]
-        assert len(ids) == len(set(ids)) == head
+        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+        assert len(ids) == len(set(ids)) == head, f"{len(ids)} messages for {head} events; twice: {twice[:5]}"
     finally:
         for process in [*replicas, *workers.values()]:
             if process.poll() is None:
